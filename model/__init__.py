@@ -1,0 +1,1 @@
+"""Everything that knows a model: frames, families (prompt + parser + coordinates), backends, presets."""

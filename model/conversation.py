@@ -1,0 +1,79 @@
+"""The neutral conversation a family builds and a backend sends: the contract between the two.
+
+A family knows how its model was trained to be prompted; a backend knows how to move text and
+images to a model (transformers, an OpenAI-compatible server, a script). They meet in these types.
+Images in a request are already at the frame's smart-resized size, so no backend resizes again.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from PIL import Image
+from pydantic import BaseModel, ConfigDict, Field
+
+from model.frame import Frame
+
+
+class TextPart(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    type: Literal["text"] = "text"
+    text: str
+
+
+class ImagePart(BaseModel):
+    """An image exactly as the model must see it (resized by the frame)."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    type: Literal["image"] = "image"
+    image: Image.Image
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    role: Literal["system", "user", "assistant"]
+    content: list[TextPart | ImagePart]
+
+    @classmethod
+    def text(cls, role: Literal["system", "user", "assistant"], text: str) -> Message:
+        return cls(role=role, content=[TextPart(text=text)])
+
+    def plain_text(self) -> str:
+        return "".join(p.text if isinstance(p, TextPart) else "<image>" for p in self.content)
+
+
+class GenerationSettings(BaseModel):
+    """Sampling settings; presets fill these from the model cards."""
+
+    model_config = ConfigDict(frozen=True)
+    max_new_tokens: int = Field(512, ge=1, le=32_768)
+    temperature: float = Field(0.0, ge=0, le=2)
+    top_p: float = Field(1.0, gt=0, le=1)
+    repetition_penalty: float = Field(1.0, gt=0)
+    frequency_penalty: float = Field(0.0, ge=-2, le=2)
+    stop: list[str] = Field(default_factory=list)
+
+
+class ModelRequest(BaseModel):
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    messages: list[Message]
+    frame: Frame | None = Field(None, description="the frame of the newest screenshot in the request")
+    settings: GenerationSettings = Field(default_factory=GenerationSettings)
+
+    def images(self) -> list[Image.Image]:
+        return [p.image for m in self.messages for p in m.content if isinstance(p, ImagePart)]
+
+
+class ModelReply(BaseModel):
+    """The raw answer with what it cost. Every backend fills tokens and timings."""
+
+    model_config = ConfigDict(frozen=True)
+    text: str
+    prompt_tokens: int = Field(0, ge=0)
+    completion_tokens: int = Field(0, ge=0)
+    image_tokens: int = Field(0, ge=0, description="LLM tokens spent on images, where the backend knows")
+    timings: dict[str, float] = Field(
+        default_factory=dict, description="seconds per phase, e.g. prepare, generate"
+    )
+    backend: str = ""
+    model: str = ""

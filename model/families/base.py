@@ -1,0 +1,83 @@
+"""What every model family provides: prompts in its trained format, its frame, and its parser.
+
+A family is a small declarative unit (after Midscene's per-model adapters): it knows how its model
+was trained to be prompted for an action space, what its numbers mean, and how to read its answers
+back into `tools` actions in screen space. It never imports an environment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from PIL import Image
+from pydantic import BaseModel, ConfigDict, Field
+
+from model.answer import Box, ParsedAnswer
+from model.conversation import Message
+from model.frame import CoordinateSpace, Frame
+from tools import Action
+
+
+class HistoryStep(BaseModel):
+    """One earlier step as the loop hands it to a family when building the next prompt."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    thought: str = ""
+    actions: list[Action] = Field(default_factory=list)
+    raw: str = Field("", description="the model's own answer text, secrets already masked")
+    frame: Frame | None = None
+    screenshot: Image.Image | None = Field(None, description="resized screenshot, or None once dropped")
+    note: str = Field("", description="feedback after the step (an execution note, a parse error)")
+
+
+class Family(Protocol):
+    name: str
+    space: CoordinateSpace
+    factor: int
+    min_pixels: int
+    max_pixels: int
+
+    def frame(
+        self,
+        *,
+        screen: tuple[int, int],
+        image: tuple[int, int],
+        min_pixels: int | None = None,
+        max_pixels: int | None = None,
+    ) -> Frame:
+        """The frame for a screenshot of `image` (W, H) on a `screen` (W, H)."""
+        ...
+
+    def build_messages(
+        self,
+        *,
+        task: str,
+        actions: frozenset[str],
+        frame: Frame,
+        screenshot: Image.Image,
+        history: Sequence[HistoryStep] = (),
+        notes: Sequence[str] = (),
+    ) -> list[Message]:
+        """The full conversation for the next step; `screenshot` is already resized to the frame."""
+        ...
+
+    def grounding_messages(self, *, instruction: str, frame: Frame, screenshot: Image.Image) -> list[Message]:
+        """One-call grounding: 'where is <instruction>?' in the family's grounding prompt."""
+        ...
+
+    def parse(self, text: str, frame: Frame, *, clamp: bool = False) -> ParsedAnswer:
+        """Actions in screen space, or raise model.answer.ParseError."""
+        ...
+
+    def parse_grounding(self, text: str, frame: Frame, *, clamp: bool = False) -> Box:
+        """The grounded box in screen space (a point gives a zero-size box), or raise ParseError."""
+        ...
+
+    def render(self, actions: Sequence[Action], frame: Frame, *, thought: str = "") -> str:
+        """Write screen-space actions the way this family's model would (tests, replays, history)."""
+        ...
+
+    def render_grounding(self, box: Box, frame: Frame) -> str:
+        """Write a screen-space box the way this family answers a grounding prompt."""
+        ...

@@ -1,0 +1,123 @@
+"""Every action validates itself and says clearly what was wrong; schemas round-trip."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import jsonschema
+import pytest
+
+import tools
+from tools import InvalidActionError, action_from_call, function_schemas, parse_action
+
+VALID_EXAMPLES = {
+    "click": {"x": 10, "y": 20, "button": "right", "count": 2},
+    "move": {"x": 0, "y": 0},
+    "drag": {"x": 1, "y": 2, "to_x": 300, "to_y": 400},
+    "scroll": {"x": 5, "y": 6, "dy": 500},
+    "type": {"text": "hello wörld 你好"},
+    "key": {"keys": ["ctrl", "shift", "t"]},
+    "long_press": {"x": 3, "y": 4, "duration": 1.5},
+    "swipe": {"x": 500, "y": 1800, "to_x": 500, "to_y": 300, "duration": 0.4},
+    "navigate": {"url": "http://127.0.0.1:8000/form.html"},
+    "back": {},
+    "home": {},
+    "open_app": {"name": "Settings"},
+    "wait": {"seconds": 2},
+    "call_user": {"message": "please solve the captcha"},
+    "answer": {"text": "42 results"},
+    "finish": {"success": False, "message": "the site is down"},
+}
+
+INVALID_EXAMPLES = [
+    ("click", {"x": math.nan, "y": 1}, "x: a coordinate must be finite"),
+    ("click", {"x": math.inf, "y": 1}, "finite"),
+    ("click", {"x": -3, "y": 1}, ">= 0"),
+    ("click", {"x": "12", "y": 1}, "must be a number"),
+    ("click", {"x": True, "y": 1}, "must be a number"),
+    ("click", {"x": 1}, "y: Field required"),
+    ("click", {"x": 1, "y": 2, "count": 7}, "count"),
+    ("click", {"x": 1, "y": 2, "button": "thumb"}, "button"),
+    ("click", {"x": 1, "y": 2, "colour": "red"}, "colour: Extra inputs are not permitted"),
+    ("drag", {"x": 1, "y": 2, "to_x": 1e9, "to_y": 1}, "<= 100000"),
+    ("scroll", {}, "a scroll must move"),
+    ("scroll", {"x": 4, "dy": 3}, "give both x and y"),
+    ("type", {"text": ""}, "text: String should have at least 1 character"),
+    ("key", {"keys": []}, "keys"),
+    ("key", {"keys": ["hyper-space"]}, "unknown key 'hyper-space'"),
+    ("key", {"keys": 5}, "list of key names"),
+    ("wait", {"seconds": -1}, "seconds"),
+    ("wait", {"seconds": math.nan}, "seconds"),
+    ("long_press", {"x": 1, "y": 1, "duration": math.inf}, "duration"),
+    ("navigate", {"url": ""}, "url"),
+    ("open_app", {"name": ""}, "name"),
+    ("answer", {"text": ""}, "text"),
+]
+
+
+def test_every_action_has_a_valid_example() -> None:
+    assert set(VALID_EXAMPLES) == set(tools.ACTIONS_BY_NAME)
+
+
+@pytest.mark.parametrize(("name", "arguments"), VALID_EXAMPLES.items())
+def test_valid_action_round_trips_through_its_function_schema(name: str, arguments: dict) -> None:
+    action = action_from_call(name, arguments)
+    schema = tools.function_schema(name)["function"]["parameters"]
+    dumped = action.model_dump(exclude={"type"})
+    jsonschema.validate(dumped, schema)  # what we emit fits what we advertise
+    assert action_from_call(name, json.loads(json.dumps(dumped))) == action
+    assert parse_action(action.model_dump_json()) == action
+
+
+@pytest.mark.parametrize(("name", "arguments", "message"), INVALID_EXAMPLES)
+def test_bad_values_are_rejected_with_a_readable_message(name: str, arguments: dict, message: str) -> None:
+    with pytest.raises(InvalidActionError) as caught:
+        action_from_call(name, arguments)
+    text = str(caught.value)
+    assert text.startswith(f"invalid {name} action: ")
+    assert message in text
+    assert "pydantic" not in text and "Traceback" not in text
+
+
+def test_unknown_action_names_the_known_ones() -> None:
+    with pytest.raises(InvalidActionError, match="unknown action 'fly'; known actions: click, move"):
+        action_from_call("fly", {})
+
+
+def test_float_coordinates_round_to_the_nearest_pixel() -> None:
+    assert action_from_call("click", {"x": 10.4, "y": 10.6}) == tools.Click(x=10, y=11)
+
+
+@pytest.mark.parametrize(
+    ("written", "canonical"),
+    [("ctrl+c", ["ctrl", "c"]), ("Control-Shift-T", ["ctrl", "shift", "t"]), ("Return", ["enter"]),
+     ("cmd a", ["meta", "a"]), (["ArrowLeft"], ["left"]), ("esc", ["escape"]), ("F5", ["f5"])],
+)
+def test_key_names_are_normalised(written: str | list[str], canonical: list[str]) -> None:
+    assert tools.Key(keys=written).keys == canonical
+
+
+def test_schemas_are_plain_json_without_refs() -> None:
+    text = json.dumps(function_schemas())
+    assert "$ref" not in text and "$defs" not in text
+    for entry in function_schemas():
+        jsonschema.Draft202012Validator.check_schema(entry["function"]["parameters"])
+
+
+def test_schema_rejects_what_the_model_rejects() -> None:
+    schema = tools.function_schema("click")["function"]["parameters"]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"x": -1, "y": 2}, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"x": 1}, schema)
+
+
+def test_navigate_adds_a_scheme() -> None:
+    assert tools.Navigate(url="example.com").url == "https://example.com"
+
+
+def test_actions_are_immutable() -> None:
+    click = tools.Click(x=1, y=2)
+    with pytest.raises(Exception, match="frozen"):
+        click.x = 5  # type: ignore[misc]
