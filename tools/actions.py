@@ -208,13 +208,41 @@ class Finish(_Action):
 
 
 ACTION_TYPES: tuple[type[_Action], ...] = (
-    Click, Move, Drag, Scroll, Type, Key, LongPress, Swipe, Navigate, Back, Home, OpenApp, Wait,
-    CallUser, Answer, Finish,
+    Click,
+    Move,
+    Drag,
+    Scroll,
+    Type,
+    Key,
+    LongPress,
+    Swipe,
+    Navigate,
+    Back,
+    Home,
+    OpenApp,
+    Wait,
+    CallUser,
+    Answer,
+    Finish,
 )
 
 Action = Annotated[
-    Click | Move | Drag | Scroll | Type | Key | LongPress | Swipe | Navigate | Back | Home | OpenApp | Wait
-    | CallUser | Answer | Finish,
+    Click
+    | Move
+    | Drag
+    | Scroll
+    | Type
+    | Key
+    | LongPress
+    | Swipe
+    | Navigate
+    | Back
+    | Home
+    | OpenApp
+    | Wait
+    | CallUser
+    | Answer
+    | Finish,
     Field(discriminator="type"),
 ]
 

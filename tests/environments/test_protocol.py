@@ -18,7 +18,9 @@ def _png(width: int, height: int) -> bytes:
 
 
 def test_dpr_is_measured_from_the_image_not_reported() -> None:
-    observation = Observation(screenshot=Screenshot.from_png(_png(2560, 1440)), screen=Size(width=1280, height=720))
+    observation = Observation(
+        screenshot=Screenshot.from_png(_png(2560, 1440)), screen=Size(width=1280, height=720)
+    )
     assert observation.dpr == 2.0
     assert observation.dpr_y == 2.0
 
@@ -47,7 +49,9 @@ def test_off_screen_actions_are_rejected_with_the_valid_range() -> None:
     screen = Size(width=1280, height=720)
     check_on_screen(Click(x=1279, y=719), screen)
     check_on_screen(Type(text="no position"), screen)
-    with pytest.raises(ActionRejectedError, match=r"click at \(1280, 10\) is off the 1280x720 screen.*0 to 1279"):
+    with pytest.raises(
+        ActionRejectedError, match=r"click at \(1280, 10\) is off the 1280x720 screen.*0 to 1279"
+    ):
         check_on_screen(Click(x=1280, y=10), screen)
     with pytest.raises(ActionRejectedError, match="drag"):
         check_on_screen(Drag(x=1, y=1, to_x=5, to_y=900), screen)

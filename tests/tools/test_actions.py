@@ -91,8 +91,15 @@ def test_float_coordinates_round_to_the_nearest_pixel() -> None:
 
 @pytest.mark.parametrize(
     ("written", "canonical"),
-    [("ctrl+c", ["ctrl", "c"]), ("Control-Shift-T", ["ctrl", "shift", "t"]), ("Return", ["enter"]),
-     ("cmd a", ["meta", "a"]), (["ArrowLeft"], ["left"]), ("esc", ["escape"]), ("F5", ["f5"])],
+    [
+        ("ctrl+c", ["ctrl", "c"]),
+        ("Control-Shift-T", ["ctrl", "shift", "t"]),
+        ("Return", ["enter"]),
+        ("cmd a", ["meta", "a"]),
+        (["ArrowLeft"], ["left"]),
+        ("esc", ["escape"]),
+        ("F5", ["f5"]),
+    ],
 )
 def test_key_names_are_normalised(written: str | list[str], canonical: list[str]) -> None:
     assert tools.Key(keys=written).keys == canonical
