@@ -50,7 +50,9 @@ def test_agent_help_imports_neither_torch_nor_transformers() -> None:
         "if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
     assert result.stdout.strip() == "", f"`agent --help` imported {result.stdout.strip()}"
 
 
