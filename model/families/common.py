@@ -1,0 +1,313 @@
+"""What every family shares: frames, model<->screen points with bounds checks, errors, history.
+
+A family module only declares its format (prompt text, names, how a call maps to an action); the
+arithmetic that makes a click land where the model meant lives here once, so the six families
+cannot drift apart on rounding, bounds or DPR.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
+
+from PIL import Image
+from pydantic import ValidationError
+
+from model.answer import Box, GroundedAction, ParsedAnswer, ParseError
+from model.conversation import ImagePart, Message, TextPart
+from model.families.base import HistoryStep
+from model.families.textparse import LiteralError, as_numbers, bounded, strip_chat_tokens
+from model.frame import CoordinateSpace, Frame, FrameError
+from tools import (
+    Action,
+    InvalidActionError,
+    Scroll,
+    UnknownKeyError,
+    action_from_call,
+    normalize_key,
+    split_combo,
+)
+
+SCROLL_FRACTION = 0.5
+"""A direction-only scroll ('scroll down') moves half the screen height (or width): enough to
+reveal new content, little enough to keep context, and the same for every family."""
+
+MAX_WAIT_SECONDS = 60.0
+
+ParseFailure = (LiteralError, InvalidActionError, UnknownKeyError, FrameError, ValidationError)
+
+
+def one_line(message: str, limit: int = 400) -> str:
+    """Error text for a model: one line, bounded."""
+    text = " ".join(str(message).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def fail(message: str) -> ParseError:
+    return ParseError(one_line(message))
+
+
+def make_action(name: str, /, **arguments: Any) -> Action:
+    """A validated tools action; a bad argument becomes a ParseError that names it."""
+    try:
+        return action_from_call(name, arguments)
+    except (InvalidActionError, UnknownKeyError) as error:
+        raise fail(str(error)) from None
+
+
+def split_keys(combo: str) -> list[str]:
+    """'ctrl c' (UI-TARS: "split keys with a space"), 'ctrl+c' or 'Control-Shift-T' as key names.
+
+    Spaces win over '+' and '-' so that 'ctrl +' is ctrl and plus; an unknown key is a ParseError."""
+    try:
+        parts = combo.split()
+        if len(parts) > 1:
+            return [normalize_key(p) for p in parts]
+        return split_combo(combo)
+    except UnknownKeyError as error:
+        raise fail(str(error)) from None
+
+
+def scroll_amount(frame: Frame, direction: str) -> tuple[int, int]:
+    """(dx, dy) for a direction word, SCROLL_FRACTION of the screen in that direction."""
+    d = direction.strip().lower()
+    dy = max(1, round(SCROLL_FRACTION * frame.screen_height))
+    dx = max(1, round(SCROLL_FRACTION * frame.screen_width))
+    table = {"down": (0, dy), "up": (0, -dy), "right": (dx, 0), "left": (-dx, 0)}
+    if d not in table:
+        raise fail(f"unknown scroll direction {direction!r}: use up, down, left or right")
+    return table[d]
+
+
+def scroll_direction(action: Scroll) -> str:
+    """The direction word closest to a scroll's (dx, dy)."""
+    if abs(action.dy) >= abs(action.dx):
+        return "down" if action.dy > 0 else "up"
+    return "right" if action.dx > 0 else "left"
+
+
+def wait_seconds(value: Any, default: float = 1.0) -> float:
+    nums = as_numbers(value) if value is not None else []
+    seconds = nums[0] if nums else default
+    if not math.isfinite(seconds) or seconds < 0:
+        raise fail(f"wait time must be a number of seconds, got {value!r}")
+    return min(seconds, MAX_WAIT_SECONDS)
+
+
+class FamilyBase:
+    """Shared machinery; subclasses set the class attributes and implement `_parse` and friends."""
+
+    name: ClassVar[str]
+    space: ClassVar[CoordinateSpace]
+    factor: ClassVar[int] = 28
+    min_pixels: ClassVar[int]
+    max_pixels: ClassVar[int]
+    format_hint: ClassVar[str]
+    decimals: ClassVar[int] = 0
+
+    def __repr__(self) -> str:
+        return f"<family {self.name}: {self.space}, factor {self.factor}>"
+
+    # --- frames --------------------------------------------------------------------------
+    def frame(
+        self,
+        *,
+        screen: tuple[int, int],
+        image: tuple[int, int],
+        min_pixels: int | None = None,
+        max_pixels: int | None = None,
+    ) -> Frame:
+        """The frame for a screenshot of `image` (W, H) on a `screen` (W, H)."""
+        return Frame.build(
+            space=self.space,
+            screen=screen,
+            image=image,
+            factor=self.factor,
+            min_pixels=self.min_pixels if min_pixels is None else min_pixels,
+            max_pixels=self.max_pixels if max_pixels is None else max_pixels,
+        )
+
+    # --- model space -> screen space -----------------------------------------------------
+    def to_screen(self, frame: Frame, x: float, y: float, *, clamp: bool) -> tuple[int, int]:
+        """A model-space point as integer screen pixels, or a ParseError when it is off the image."""
+        if not (math.isfinite(x) and math.isfinite(y)):
+            raise fail(f"coordinate ({x}, {y}) is not a finite number")
+        if not frame.in_model_space(x, y):
+            if not clamp:
+                limits = f"x must be within 0-{frame.model_width:g} and y within 0-{frame.model_height:g}"
+                raise fail(
+                    f"coordinate ({x:g}, {y:g}) is off the screenshot: {limits} ({self.space_words(frame)})"
+                )
+            x = min(max(x, 0.0), frame.model_width)
+            y = min(max(y, 0.0), frame.model_height)
+        sx, sy = frame.model_to_screen(x, y)
+        # the far edge of model space (1000, the resized width, 1.0) is the last screen pixel
+        return min(round(sx), frame.screen_width - 1), min(round(sy), frame.screen_height - 1)
+
+    def space_words(self, frame: Frame) -> str:
+        return {
+            "norm1000": "relative coordinates from 0 to 1000",
+            "resized": f"pixels of the {frame.resized_width}x{frame.resized_height} screenshot",
+            "unit": "relative coordinates from 0 to 1",
+        }[frame.space]
+
+    def point(self, frame: Frame, value: Any, *, clamp: bool, what: str = "point") -> tuple[int, int]:
+        """A point from '(x,y)', '<point>x y</point>', [x, y] or a box (its centre)."""
+        nums = as_numbers(value)
+        if len(nums) >= 4:
+            return self.box(frame, nums[:4], clamp=clamp).center
+        if len(nums) < 2:
+            raise fail(f"{what} needs two numbers (x, y), got {value!r}")
+        return self.to_screen(frame, nums[0], nums[1], clamp=clamp)
+
+    def box(self, frame: Frame, value: Any, *, clamp: bool) -> Box:
+        """A screen-space box from four model numbers (a point gives a zero-size box)."""
+        nums = as_numbers(value)
+        if len(nums) in (2, 3):
+            x, y = self.to_screen(frame, nums[0], nums[1], clamp=clamp)
+            return Box(x1=x, y1=y, x2=x, y2=y)
+        if len(nums) < 4:
+            raise fail(f"a box needs four numbers (x1, y1, x2, y2), got {value!r}")
+        x1, y1 = self.to_screen(frame, nums[0], nums[1], clamp=clamp)
+        x2, y2 = self.to_screen(frame, nums[2], nums[3], clamp=clamp)
+        return Box(x1=min(x1, x2), y1=min(y1, y2), x2=max(x1, x2), y2=max(y1, y2))
+
+    # --- screen space -> model space (render) --------------------------------------------
+    def to_model(self, frame: Frame, x: float, y: float) -> tuple[str, str]:
+        """A screen point written as this family's model writes numbers (ints, or decimals for 0-1)."""
+        mx, my = frame.screen_to_model(x, y)
+        mx = min(max(mx, 0.0), frame.model_width)
+        my = min(max(my, 0.0), frame.model_height)
+        if self.decimals == 0:
+            return str(round(mx)), str(round(my))
+        return _short(mx, self.decimals, frame.screen_width), _short(my, self.decimals, frame.screen_height)
+
+    # --- parse ---------------------------------------------------------------------------
+    def parse(self, text: str, frame: Frame, *, clamp: bool = False) -> ParsedAnswer:
+        """Actions in screen space, or a ParseError whose message tells the model what to fix."""
+        if not isinstance(text, str):
+            raise fail(f"the answer must be text, got {type(text).__name__}")
+        cleaned = strip_chat_tokens(bounded(text))
+        try:
+            thought, steps = self._parse(cleaned, frame, clamp)
+        except ParseFailure as error:
+            raise ParseError(one_line(str(error)), raw=text) from None
+        except ParseError as error:
+            raise ParseError(str(error), raw=text) from None
+        if not steps:
+            raise ParseError(one_line(f"no action found: {self.format_hint}"), raw=text)
+        return ParsedAnswer(thought=thought.strip(), steps=steps, raw=text)
+
+    def parse_grounding(self, text: str, frame: Frame, *, clamp: bool = False) -> Box:
+        """The grounded box in screen space (a point gives a zero-size box), or raise ParseError."""
+        if not isinstance(text, str):
+            raise fail(f"the answer must be text, got {type(text).__name__}")
+        try:
+            return self._parse_grounding(strip_chat_tokens(bounded(text)), frame, clamp)
+        except ParseFailure as error:
+            raise ParseError(one_line(str(error)), raw=text) from None
+        except ParseError as error:
+            raise ParseError(str(error), raw=text) from None
+
+    def _parse(self, text: str, frame: Frame, clamp: bool) -> tuple[str, list[GroundedAction]]:
+        raise NotImplementedError
+
+    def _parse_grounding(self, text: str, frame: Frame, clamp: bool) -> Box:
+        raise NotImplementedError
+
+    # --- prompts -------------------------------------------------------------------------
+    def system_prompt(self, actions: frozenset[str], frame: Frame) -> str:
+        raise NotImplementedError
+
+    def task_text(self, task: str) -> str:
+        return f"Task: {task}"
+
+    def render_step(self, step: HistoryStep) -> str:
+        """One earlier step as this family's own answer text (raw when we have it)."""
+        if step.raw.strip():
+            return step.raw.strip()
+        if step.frame is not None and step.actions:
+            try:
+                return self.render(step.actions, step.frame, thought=step.thought)
+            except ValueError:
+                pass
+        parts = [step.thought.strip(), "; ".join(a.describe() for a in step.actions)]
+        return "\n".join(p for p in parts if p)
+
+    def render(self, actions: Sequence[Action], frame: Frame, *, thought: str = "") -> str:
+        raise NotImplementedError
+
+    def build_messages(
+        self,
+        *,
+        task: str,
+        actions: frozenset[str],
+        frame: Frame,
+        screenshot: Image.Image,
+        history: Sequence[HistoryStep] = (),
+        notes: Sequence[str] = (),
+    ) -> list[Message]:
+        """System prompt, task, history (text for dropped screenshots, images for kept ones), notes,
+        then the current screenshot."""
+        return assemble(
+            system=self.system_prompt(actions, frame),
+            task=self.task_text(task),
+            history=history,
+            notes=notes,
+            screenshot=screenshot,
+            render_step=self.render_step,
+        )
+
+
+def _short(value: float, decimals: int, screen: int) -> str:
+    """Fewest decimals (at least `decimals`) that keep a 0-1 coordinate within a screen pixel."""
+    for places in range(decimals, 6):
+        text = f"{value:.{places}f}"
+        if abs(float(text) - value) * screen <= 0.5:
+            return text
+    return f"{value:.6f}"
+
+
+def assemble(
+    *,
+    system: str,
+    task: str,
+    history: Sequence[HistoryStep],
+    notes: Sequence[str],
+    screenshot: Image.Image,
+    render_step: Callable[[HistoryStep], str],
+) -> list[Message]:
+    """A multi-turn conversation: steps with a screenshot are (user image, assistant answer) turns;
+    steps without one become 'Step N:' lines in the user turn before them; adjacent user parts merge."""
+    turns: list[tuple[str, list[TextPart | ImagePart]]] = [("user", [TextPart(text=task)])]
+
+    def add(role: str, part: TextPart | ImagePart) -> None:
+        if turns and turns[-1][0] == role:
+            turns[-1][1].append(part)
+        else:
+            turns.append((role, [part]))
+
+    for number, step in enumerate(history, start=1):
+        text = render_step(step)
+        if step.screenshot is None:
+            add("user", TextPart(text=f"Step {number} (done): {text}"))
+        else:
+            add("user", ImagePart(image=step.screenshot))
+            add("assistant", TextPart(text=text))
+        if step.note.strip():
+            add("user", TextPart(text=f"Note after step {number}: {step.note.strip()}"))
+    for note in notes:
+        if note.strip():
+            add("user", TextPart(text=f"Note: {note.strip()}"))
+    add("user", ImagePart(image=screenshot))
+    messages = [Message.text("system", system)] if system else []
+    for role, parts in turns:
+        merged: list[TextPart | ImagePart] = []
+        for part in parts:  # join neighbouring text parts into one block
+            if isinstance(part, TextPart) and merged and isinstance(merged[-1], TextPart):
+                merged[-1] = TextPart(text=merged[-1].text + "\n" + part.text)
+            else:
+                merged.append(part)
+        messages.append(Message(role=role, content=merged))  # type: ignore[arg-type]
+    return messages

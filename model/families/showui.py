@@ -1,0 +1,301 @@
+"""ShowUI (Qwen2-VL-2B based): Python-dict actions with 0-1 positions.
+
+showlab/ShowUI README / QUICK_START: grounding answers `[0.73, 0.21]`, "a relative coordinate on the
+screenshot, scaled from 0 to 1"; navigation answers `{'action': 'CLICK', 'value': None, 'position':
+[0.49, 0.42]}` (several separated by commas), with `position` `[[x1,y1],[x2,y2]]` for two-point
+actions. The whole prompt is user-turn text, as in the README. Pixel budget from the README:
+min_pixels 256*28*28, max_pixels 1344*28*28. INPUT with a position is a click then typing.
+"""
+
+# ruff: noqa: E501  (verbatim prompt and answer text reads better unwrapped)
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from PIL import Image
+
+from model.answer import Box, GroundedAction
+from model.conversation import ImagePart, Message, TextPart
+from model.families.base import HistoryStep
+from model.families.common import (
+    FamilyBase,
+    assemble,
+    fail,
+    make_action,
+    scroll_amount,
+    scroll_direction,
+    split_keys,
+    wait_seconds,
+)
+from model.families.textparse import MAX_CALLS, LiteralError, as_numbers, numbers, parse_literal
+from model.frame import QWEN_FACTOR, Frame
+from tools import Action
+
+SHOWUI_MIN_PIXELS = 256 * 28 * 28
+SHOWUI_MAX_PIXELS = 1344 * 28 * 28
+GROUNDING_SYSTEM = (
+    "Based on the screenshot of the page, I give a text description and you give its corresponding location. "
+    "The coordinate represents a clickable location [x, y] for an element, which is a relative coordinate on "
+    "the screenshot, scaled from 0 to 1."
+)
+NAV_FORMAT = """
+Format the action as a dictionary with the following keys:
+{'action': 'ACTION_TYPE', 'value': 'element', 'position': [x,y]}
+
+If value or position is not applicable, set it as `None`.
+Position might be [[x1,y1], [x2,y2]] if the action requires a start and end position.
+Position represents the relative coordinates on the screenshot and should be scaled to a range of 0-1.
+"""
+SPACE = {  # README wording for the native actions; the rest extend the space when the loop allows them
+    "click": ["`CLICK`: Click on an element, value is not applicable and the position [x,y] is required. "],
+    "type": ["`INPUT`: Type a string into an element, value is a string to type and the position [x,y] is required. "],
+    "move": ["`HOVER`: Hover on an element, value is not applicable and the position [x,y] is required."],
+    "answer": ["`ANSWER`: Answer the question, value is the answer and the position is not applicable."],
+    "key": ["`ENTER`: Enter operation, value and position are not applicable.",
+            "`KEY`: Press keys, value is the keys split by spaces (e.g. 'ctrl c') and the position is not applicable."],
+    "scroll": ["`SCROLL`: Scroll the screen, value is the direction to scroll and the position is not applicable."],
+    "drag": ["`SELECT_TEXT`: Select some text content, value is not applicable and position [[x1,y1], [x2,y2]] is "
+             "the start and end position of the select operation."],
+    "swipe": ["`SWIPE`: Swipe the screen, value is not applicable and the position [[x1,y1], [x2,y2]] is the start "
+              "and end position of the swipe operation."],
+    "long_press": ["`PRESS`: Long click on an element, value is not applicable and the position [x,y] is required. "],
+    "navigate": ["`NAVIGATE`: Open a URL, value is the URL and the position is not applicable."],
+    "back": ["`BACK`: Go back, value and position are not applicable."],
+    "home": ["`HOME`: Go to the home screen, value and position are not applicable."],
+    "open_app": ["`OPEN_APP`: Open an app, value is the app name and the position is not applicable."],
+    "wait": ["`WAIT`: Wait, value is the seconds to wait and the position is not applicable."],
+    "choose": ["`CHOOSE`: Pick an offered option, value is the option and the position is not applicable."],
+    "call_user": ["`CALL_USER`: Ask the user for help, value is why and the position is not applicable."],
+    "finish": ["`FINISH`: The task is complete, value is a short summary and the position is not applicable."],
+}  # fmt: skip
+_CLICKS = {"CLICK": ("left", 1), "TAP": ("left", 1), "SELECT": ("left", 1), "DOUBLE_CLICK": ("left", 2)}
+_CLICKS |= {"RIGHT_CLICK": ("right", 1)}
+_OBJECT = re.compile(r"\{")
+
+
+class ShowUI(FamilyBase):
+    name = "showui"
+    space = "unit"
+    factor = QWEN_FACTOR
+    min_pixels = SHOWUI_MIN_PIXELS
+    max_pixels = SHOWUI_MAX_PIXELS
+    decimals = 2
+    format_hint = "answer with {'action': 'CLICK', 'value': None, 'position': [x, y]} (x and y from 0 to 1)"
+
+    # --- prompts -------------------------------------------------------------------------
+    def prompt(self, actions: frozenset[str]) -> str:
+        app = "phone" if actions & {"swipe", "long_press", "open_app"} else "web"
+        lines = [line for key, items in SPACE.items() if key in actions or key == "finish" for line in items]
+        space = "\n".join(f"{i}. {line}" for i, line in enumerate(lines, start=1))
+        return (
+            f"You are an assistant trained to navigate the {app} screen. \nGiven a task instruction, a screen "
+            "observation, and an action history sequence, \noutput the next action and wait for the next "
+            f"observation. \nHere is the action space:\n{space}\n" + NAV_FORMAT
+        )
+
+    def system_prompt(self, actions: frozenset[str], frame: Frame) -> str:
+        return self.prompt(actions)
+
+    def build_messages(
+        self,
+        *,
+        task: str,
+        actions: frozenset[str],
+        frame: Frame,
+        screenshot: Image.Image,
+        history: Sequence[HistoryStep] = (),
+        notes: Sequence[str] = (),
+    ) -> list[Message]:
+        """ShowUI's README puts the prompt, the task and the screenshot in one user turn."""
+        return assemble(
+            system="",
+            task=self.prompt(actions) + f"\nTask: {task}",
+            history=history,
+            notes=notes,
+            screenshot=screenshot,
+            render_step=self.render_step,
+        )
+
+    def grounding_messages(self, *, instruction: str, frame: Frame, screenshot: Image.Image) -> list[Message]:
+        content = [TextPart(text=GROUNDING_SYSTEM), ImagePart(image=screenshot), TextPart(text=instruction)]
+        return [Message(role="user", content=content)]
+
+    # --- parse ---------------------------------------------------------------------------
+    def _parse(self, text: str, frame: Frame, clamp: bool) -> tuple[str, list[GroundedAction]]:
+        steps: list[GroundedAction] = []
+        pos = 0
+        first = -1
+        while len(steps) < MAX_CALLS:
+            match = _OBJECT.search(text, pos)
+            if match is None:
+                break
+            first = match.start() if first < 0 else first
+            value, pos = parse_literal(text, match.start())
+            if not isinstance(value, dict) or "action" not in value:
+                raise fail(f"each action must be a dict with an 'action' key: {self.format_hint}")
+            steps.extend(self._steps(value, frame, clamp))
+        thought = text[:first].strip().strip("[").strip() if first > 0 else ""
+        return thought, steps
+
+    def _steps(self, item: dict[str, Any], frame: Frame, clamp: bool) -> list[GroundedAction]:
+        kind = str(item.get("action", "")).strip().upper().replace(" ", "_")
+        value = item.get("value")
+        text = "" if value is None else str(value)
+        position = item.get("position")
+        nums = as_numbers(position) if position is not None else []
+
+        def one(action: Action) -> list[GroundedAction]:
+            return [GroundedAction(action=action)]
+
+        def at() -> tuple[int, int]:
+            if len(nums) < 2:
+                raise fail(f"{kind} needs 'position': [x, y] with x and y from 0 to 1")
+            return self.point(frame, nums[:2], clamp=clamp, what="position")
+
+        if kind in _CLICKS:
+            x, y = at()
+            button, count = _CLICKS[kind]
+            return one(make_action("click", x=x, y=y, button=button, count=count))
+        if kind == "HOVER":
+            return one(make_action("move", x=at()[0], y=at()[1]))
+        if kind in ("PRESS", "LONG_PRESS"):
+            x, y = at()
+            return one(make_action("long_press", x=x, y=y))
+        if kind == "INPUT":
+            typed = make_action("type", text=text)
+            if len(nums) >= 2:
+                x, y = at()
+                return one(make_action("click", x=x, y=y)) + one(typed)
+            return one(typed)
+        if kind in ("SWIPE", "SELECT_TEXT", "DRAG"):
+            name = "swipe" if kind == "SWIPE" else "drag"
+            if len(nums) >= 4:
+                x, y = self.to_screen(frame, nums[0], nums[1], clamp=clamp)
+                tx, ty = self.to_screen(frame, nums[2], nums[3], clamp=clamp)
+            elif kind == "SWIPE" and text:
+                x, y = at() if len(nums) >= 2 else (frame.screen_width // 2, frame.screen_height // 2)
+                dx, dy = scroll_amount(frame, text)
+                tx = min(max(x - dx, 0), frame.screen_width - 1)  # swipe up to see what is below
+                ty = min(max(y - dy, 0), frame.screen_height - 1)
+            else:
+                raise fail(f"{kind} needs 'position': [[x1,y1], [x2,y2]]")
+            return one(make_action(name, x=x, y=y, to_x=tx, to_y=ty))
+        if kind == "SCROLL":
+            dx, dy = scroll_amount(frame, text or "down")
+            where = dict(zip(("x", "y"), at(), strict=True)) if len(nums) >= 2 else {}
+            return one(make_action("scroll", dx=dx, dy=dy, **where))
+        keys = {"ENTER": ["enter"], "ESC": ["escape"], "COPY": ["ctrl", "c"]}
+        if kind in keys:
+            return one(make_action("key", keys=keys[kind]))
+        if kind == "KEY":
+            return one(make_action("key", keys=split_keys(text) if text else []))
+        if kind in ("WAIT",):
+            return one(make_action("wait", seconds=wait_seconds(value)))
+        if kind in ("FINISH", "STOP", "TERMINATE"):
+            return one(make_action("finish", success=True, message=text))
+        simple = {
+            "ANSWER": ("answer", "text"),
+            "NAVIGATE": ("navigate", "url"),
+            "OPEN_APP": ("open_app", "name"),
+        }
+        simple |= {"CHOOSE": ("choose", "option"), "CALL_USER": ("call_user", "message")}
+        if kind in simple:
+            name, field = simple[kind]
+            return one(make_action(name, **{field: text}))
+        if kind in ("BACK", "HOME"):
+            return one(make_action(kind.lower()))
+        raise fail(f"unknown action {kind!r}: use CLICK, INPUT, HOVER, ENTER, SCROLL, SWIPE, TAP or ANSWER")
+
+    def _parse_grounding(self, text: str, frame: Frame, clamp: bool) -> Box:
+        start = text.find("[")
+        nums: list[float] = []
+        if start >= 0:
+            try:
+                value, _ = parse_literal(text, start)
+                nums = as_numbers(value)
+            except LiteralError:
+                nums = []
+        if len(nums) not in (2, 4):
+            nums = numbers(text, 4)
+        if len(nums) in (2, 4):
+            return self.box(frame, nums, clamp=clamp)
+        raise fail("no location found: answer with [x, y], relative coordinates from 0 to 1")
+
+    # --- render --------------------------------------------------------------------------
+    def _pos(self, frame: Frame, x: float, y: float) -> str:
+        mx, my = self.to_model(frame, x, y)
+        return f"[{mx}, {my}]"
+
+    def render(self, actions: Sequence[Action], frame: Frame, *, thought: str = "") -> str:
+        items: list[str] = []
+        i = 0
+        while i < len(actions):
+            a = actions[i]
+            nxt = actions[i + 1] if i + 1 < len(actions) else None
+            if (
+                a.type == "click"
+                and a.button == "left"
+                and a.count == 1
+                and nxt is not None
+                and nxt.type == "type"
+            ):
+                items.append(self._item("INPUT", nxt.text, self._pos(frame, a.x, a.y)))
+                i += 2
+                continue
+            items.append(self._render_one(a, frame))
+            i += 1
+        return ", ".join(items)
+
+    @staticmethod
+    def _item(kind: str, value: Any, position: str | None) -> str:
+        return f"{{'action': '{kind}', 'value': {value!r}, 'position': {position or 'None'}}}"
+
+    def _render_one(self, a: Action, frame: Frame) -> str:
+        item = self._item
+        if a.type == "click":
+            kind = {("left", 1): "CLICK", ("left", 2): "DOUBLE_CLICK", ("right", 1): "RIGHT_CLICK"}.get(
+                (a.button, a.count)
+            )
+            if kind is None:
+                raise ValueError(f"{self.name} cannot express a {a.button} click x{a.count}")
+            return item(kind, None, self._pos(frame, a.x, a.y))
+        if a.type in ("move", "long_press"):
+            return item("HOVER" if a.type == "move" else "PRESS", None, self._pos(frame, a.x, a.y))
+        if a.type in ("drag", "swipe"):
+            pos = f"[{self._pos(frame, a.x, a.y)}, {self._pos(frame, a.to_x, a.to_y)}]"
+            return item("SWIPE" if a.type == "swipe" else "SELECT_TEXT", None, pos)
+        if a.type == "type":
+            return item("INPUT", a.text, None)
+        if a.type == "key":
+            named = {("enter",): "ENTER", ("escape",): "ESC"}.get(tuple(a.keys))
+            return item(named, None, None) if named else item("KEY", " ".join(a.keys), None)
+        if a.type == "scroll":
+            where = self._pos(frame, a.x, a.y) if a.x is not None and a.y is not None else None
+            return item("SCROLL", scroll_direction(a), where)
+        if a.type == "wait":
+            return item("WAIT", a.seconds, None)
+        if a.type == "finish":
+            return item("FINISH", a.message or None, None)
+        simple = {
+            "answer": ("ANSWER", "text"),
+            "navigate": ("NAVIGATE", "url"),
+            "open_app": ("OPEN_APP", "name"),
+        }
+        simple |= {"choose": ("CHOOSE", "option"), "call_user": ("CALL_USER", "message")}
+        if a.type in simple:
+            kind, field = simple[a.type]
+            return item(kind, getattr(a, field) or None, None)
+        if a.type in ("back", "home"):
+            return item(a.type.upper(), None, None)
+        raise ValueError(f"{self.name} cannot render a {a.type} action")
+
+    def render_grounding(self, box: Box, frame: Frame) -> str:
+        if box.x1 == box.x2 and box.y1 == box.y2:
+            return self._pos(frame, box.x1, box.y1)
+        return f"{self._pos(frame, box.x1, box.y1)[:-1]}, {self._pos(frame, box.x2, box.y2)[1:]}"
+
+
+FAMILY = ShowUI()

@@ -1,0 +1,277 @@
+"""UI-TARS's `Thought: ... Action: click(...)` format, shared by uitars (v1) and uitars15.
+
+Prompts follow bytedance/UI-TARS (`README_v1.md` for v1, `codes/ui_tars/prompt.py` COMPUTER_USE_DOUBAO,
+MOBILE_USE_DOUBAO and GROUNDING_DOUBAO for 1.5): the whole template, task included, is the first user
+message. Answers are read like `ui_tars.action_parser` does (point= / start_point= / start_box=,
+`<point>x y</point>`, `(x,y)`, box tokens, four numbers = a box whose centre is the point) but with a
+scanner instead of Python's ast, so unescaped quotes, a missing `)` or a missing `Action:` survive.
+"""
+
+# ruff: noqa: E501  (verbatim prompt and answer text reads better unwrapped)
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from PIL import Image
+
+from model.answer import Box, GroundedAction
+from model.conversation import ImagePart, Message, TextPart
+from model.families.base import HistoryStep
+from model.families.common import (
+    FamilyBase,
+    assemble,
+    fail,
+    make_action,
+    scroll_amount,
+    scroll_direction,
+    split_keys,
+    wait_seconds,
+)
+from model.families.textparse import find_calls, first_call, numbers, split_think
+from model.frame import Frame
+from tools import Action
+
+NAMES = frozenset(
+    {
+        "click", "left_single", "left_double", "double_click", "right_single", "right_click", "drag", "select",
+        "hotkey", "press", "type", "scroll", "wait", "finished", "finish", "call_user", "long_press",
+        "open_app", "press_home", "press_back", "mouse_move", "move", "hover", "swipe", "navigate",
+        "navigate_back", "answer", "choose",
+    }
+)  # fmt: skip
+_ACTION = re.compile(r"(?i)\baction\s*[:：]")
+_THOUGHT = re.compile(r"(?i)\b(?:thought|reflection|action_summary)\s*[:：]\s*")
+START_KEYS = ("point", "start_point", "start_box", "box", "position", "coordinate")
+END_KEYS = ("end_point", "end_box", "to_point")
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n")
+
+
+class ThoughtActionFamily(FamilyBase):
+    """The UI-TARS answer grammar; subclasses choose the point syntax and the coordinate space."""
+
+    language: ClassVar[str] = "English"
+    format_hint = "answer with Thought: ... then Action: click(start_box='(x,y)')"
+
+    def point_text(self, frame: Frame, x: float, y: float) -> str:
+        raise NotImplementedError
+
+    def action_lines(self, actions: frozenset[str]) -> list[str]:
+        raise NotImplementedError
+
+    def grounding_template(self) -> str:
+        raise NotImplementedError
+
+    # --- prompts -------------------------------------------------------------------------
+    def prompt(self, actions: frozenset[str], task: str) -> str:
+        lines = "\n".join(self.action_lines(actions))
+        return (
+            "You are a GUI agent. You are given a task and your action history, with screenshots. You need "
+            "to perform the next action to complete the task.\n\n## Output Format\n```\nThought: ...\n"
+            f"Action: ...\n```\n\n## Action Space\n\n{lines}\n\n\n## Note\n- Use {self.language} in `Thought` "
+            "part.\n- Write a small plan and finally summarize your next action (with its target element) in "
+            f"one sentence in `Thought` part.\n\n## User Instruction\n{task}\n"
+        )
+
+    def system_prompt(self, actions: frozenset[str], frame: Frame) -> str:
+        return self.prompt(actions, "{instruction}")
+
+    def build_messages(
+        self,
+        *,
+        task: str,
+        actions: frozenset[str],
+        frame: Frame,
+        screenshot: Image.Image,
+        history: Sequence[HistoryStep] = (),
+        notes: Sequence[str] = (),
+    ) -> list[Message]:
+        """UI-TARS has no system turn: the template with the task opens the user turn."""
+        return assemble(
+            system="",
+            task=self.prompt(actions, task),
+            history=history,
+            notes=notes,
+            screenshot=screenshot,
+            render_step=self.render_step,
+        )
+
+    def grounding_messages(self, *, instruction: str, frame: Frame, screenshot: Image.Image) -> list[Message]:
+        text = self.grounding_template().replace("{instruction}", instruction)
+        return [Message(role="user", content=[TextPart(text=text), ImagePart(image=screenshot)])]
+
+    # --- parse ---------------------------------------------------------------------------
+    def _split(self, text: str) -> tuple[str, str]:
+        thinking, text = split_think(text)
+        mark = _ACTION.search(text) if "ction" in text or "CTION" in text else None
+        if mark is not None:
+            head, section = text[: mark.start()], text[mark.end() :]
+        else:  # hallucinated format without "Action:": take the first known call onwards
+            start = first_call(text, NAMES)
+            head, section = text[:start], text[start:]
+        label = _THOUGHT.search(head) if ":" in head or "：" in head else None
+        thought = head[label.end() :] if label is not None else head
+        thought = (
+            _THOUGHT.sub("", thought) if len(thought) < 4096 else thought
+        )  # Reflection:, Action_Summary:
+        return "\n".join(t for t in (thinking, thought.strip()) if t), section
+
+    def _parse(self, text: str, frame: Frame, clamp: bool) -> tuple[str, list[GroundedAction]]:
+        thought, section = self._split(text)
+        steps = [
+            GroundedAction(action=self._action(name.lower(), kwargs, args, frame, clamp))
+            for name, kwargs, args in find_calls(section, NAMES)
+        ]
+        if not steps and section.strip():
+            word = (section.strip().split("(")[0].split() or [section.strip()[:20]])[0][:40]
+            raise fail(f"unknown action {word!r}: {self.format_hint}")
+        return thought, steps
+
+    def _where(self, kwargs: dict[str, Any], args: list[Any], keys: Sequence[str], index: int) -> Any:
+        for key in keys:
+            if kwargs.get(key) not in (None, ""):
+                return kwargs[key]
+        return args[index] if len(args) > index else None
+
+    def _action(
+        self, name: str, kwargs: dict[str, Any], args: list[Any], frame: Frame, clamp: bool
+    ) -> Action:
+        start = self._where(kwargs, args, START_KEYS, 0)
+        end = self._where(kwargs, args, END_KEYS, 1)
+
+        def at(value: Any, what: str) -> tuple[int, int]:
+            if value is None:
+                raise fail(f"{name} needs {what}='<point>x y</point>'")
+            return self.point(frame, value, clamp=clamp, what=what)
+
+        text = next((kwargs[k] for k in ("content", "text", "value") if k in kwargs), None)
+        if text is None and args and isinstance(args[0], str) and name in ("type", "finished", "answer"):
+            text = args[0]
+        if name in ("click", "left_single", "left_double", "double_click", "right_single", "right_click"):
+            x, y = at(start, "point")
+            button = "right" if name.startswith("right") else "left"
+            count = 2 if name in ("left_double", "double_click") else 1
+            return make_action("click", x=x, y=y, button=button, count=count)
+        if name in ("drag", "select", "swipe"):
+            x, y = at(start, "start_point")
+            if end is None and kwargs.get("direction"):
+                dx, dy = scroll_amount(frame, str(kwargs["direction"]))
+                tx = min(max(x - dx, 0), frame.screen_width - 1)  # swiping up scrolls down
+                ty = min(max(y - dy, 0), frame.screen_height - 1)
+            else:
+                tx, ty = at(end, "end_point")
+            return make_action("swipe" if name == "swipe" else "drag", x=x, y=y, to_x=tx, to_y=ty)
+        if name in ("mouse_move", "move", "hover"):
+            x, y = at(start, "point")
+            return make_action("move", x=x, y=y)
+        if name == "long_press":
+            x, y = at(start, "point")
+            return make_action("long_press", x=x, y=y, duration=wait_seconds(kwargs.get("time"), 1.0))
+        if name in ("hotkey", "press"):
+            keys = kwargs.get("key", kwargs.get("keys", args[0] if args else None))
+            if not keys or not isinstance(keys, str | list):
+                raise fail(f"{name} needs key='ctrl c'")
+            return make_action("key", keys=split_keys(keys) if isinstance(keys, str) else keys)
+        if name == "type":
+            return make_action("type", text="" if text is None else str(text))
+        if name == "scroll":
+            direction = kwargs.get("direction") or next(
+                (a for a in args if isinstance(a, str) and a.isalpha()), None
+            )
+            dx, dy = scroll_amount(frame, str(direction or "down"))
+            where: dict[str, int] = {}
+            if start is not None and not (isinstance(start, str) and start.isalpha()):
+                where = dict(zip(("x", "y"), at(start, "point"), strict=True))
+            return make_action("scroll", dx=dx, dy=dy, **where)
+        if name == "wait":
+            return make_action("wait", seconds=wait_seconds(kwargs.get("time", kwargs.get("seconds")), 5.0))
+        if name in ("finished", "finish"):
+            return make_action("finish", success=True, message="" if text is None else str(text))
+        if name == "call_user":
+            return make_action("call_user", message=str(text or kwargs.get("message") or ""))
+        if name == "open_app":
+            return make_action(
+                "open_app", name=str(kwargs.get("app_name") or text or (args[0] if args else ""))
+            )
+        if name in ("press_home", "press_back", "navigate_back"):
+            return make_action("home" if name == "press_home" else "back")
+        if name == "navigate":
+            return make_action("navigate", url=str(kwargs.get("url") or text or (args[0] if args else "")))
+        if name == "answer":
+            return make_action("answer", text="" if text is None else str(text))
+        return make_action("choose", option=str(kwargs.get("option") or text or (args[0] if args else "")))
+
+    def _parse_grounding(self, text: str, frame: Frame, clamp: bool) -> Box:
+        _, section = self._split(text)
+        for _name, kwargs, args in find_calls(section, NAMES):
+            value = self._where(kwargs, args, START_KEYS, 0)
+            if value is not None:
+                return self.box(frame, value, clamp=clamp)
+        nums = numbers(section)
+        if len(nums) >= 2:
+            return self.box(frame, nums[:4] if len(nums) >= 4 else nums[:2], clamp=clamp)
+        raise fail(f"no location found: {self.format_hint}")
+
+    # --- render --------------------------------------------------------------------------
+    def render(self, actions: Sequence[Action], frame: Frame, *, thought: str = "") -> str:
+        calls = "\n\n".join(self._call(a, frame) for a in actions)
+        return (f"Thought: {thought.strip()}\n" if thought.strip() else "") + f"Action: {calls}"
+
+    def _call(self, a: Action, frame: Frame) -> str:
+        p = self.point_text
+        if a.type == "click":
+            name = {("left", 1): "click", ("left", 2): "left_double", ("right", 1): "right_single"}.get(
+                (a.button, a.count)
+            )
+            if name is None:
+                raise ValueError(f"{self.name} cannot express a {a.button} click x{a.count}")
+            return f"{name}({self.start_key}='{p(frame, a.x, a.y)}')"
+        if a.type in ("drag", "swipe"):
+            return (
+                f"{a.type}({self.drag_start_key}='{p(frame, a.x, a.y)}', "
+                f"{self.end_key}='{p(frame, a.to_x, a.to_y)}')"
+            )
+        if a.type == "move":
+            return f"mouse_move({self.start_key}='{p(frame, a.x, a.y)}')"
+        if a.type == "long_press":
+            return f"long_press({self.start_key}='{p(frame, a.x, a.y)}')"
+        if a.type == "key":
+            return f"hotkey(key='{_escape(' '.join(a.keys))}')"
+        if a.type == "type":
+            return f"type(content='{_escape(a.text)}')"
+        if a.type == "scroll":
+            where = (
+                f"{self.start_key}='{p(frame, a.x, a.y)}', " if a.x is not None and a.y is not None else ""
+            )
+            return f"scroll({where}direction='{scroll_direction(a)}')"
+        if a.type == "wait":
+            return "wait()"
+        if a.type == "finish":
+            return f"finished(content='{_escape(a.message)}')" if a.message else "finished()"
+        if a.type == "call_user":
+            return f"call_user(content='{_escape(a.message)}')" if a.message else "call_user()"
+        simple = {"home": "press_home()", "back": "press_back()"}
+        if a.type in simple:
+            return simple[a.type]
+        if a.type == "open_app":
+            return f"open_app(app_name='{_escape(a.name)}')"
+        if a.type == "navigate":
+            return f"navigate(url='{_escape(a.url)}')"
+        if a.type == "answer":
+            return f"answer(content='{_escape(a.text)}')"
+        if a.type == "choose":
+            return f"choose(option='{_escape(a.option)}')"
+        raise ValueError(f"{self.name} cannot render a {a.type} action")
+
+    start_key: ClassVar[str] = "start_box"
+    drag_start_key: ClassVar[str] = "start_box"
+    end_key: ClassVar[str] = "end_box"
+
+    def render_grounding(self, box: Box, frame: Frame) -> str:
+        x, y = box.center
+        return f"Action: click({self.start_key}='{self.point_text(frame, x, y)}')"

@@ -1,0 +1,354 @@
+"""Qwen2.5-VL / Qwen3-VL `<tool_call>` JSON with the cookbook `computer_use` / `mobile_use` tools.
+
+The prompt is Qwen-Agent's NousFnCallPrompt system block (QwenLM/Qwen2.5-VL cookbooks,
+`utils/agent_function_call.py`); the model answers
+`<tool_call>\\n{"name": "mobile_use", "arguments": {"action": "click", "coordinate": [935, 406]}}\\n</tool_call>`.
+Qwen2.5-VL's numbers are pixels of the smart-resized screenshot and the tool declares that size;
+Qwen3-VL declares a 1000x1000 screen and answers 0-1000. Both the official click style (mouse_move,
+then a coordinate-less left_click) and coordinate-on-click are read.
+"""
+
+# ruff: noqa: E501  (verbatim prompt and answer text reads better unwrapped)
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from PIL import Image
+
+from model.answer import Box, GroundedAction
+from model.conversation import ImagePart, Message, TextPart
+from model.families.common import FamilyBase, fail, make_action, scroll_amount, split_keys, wait_seconds
+from model.families.textparse import (
+    MAX_CALLS,
+    LiteralError,
+    as_numbers,
+    parse_literal,
+    parse_object,
+    split_think,
+)
+from model.families.toolschema import COMPUTER_ACTIONS, nous_system_prompt, tool_schema
+from model.frame import Frame
+from tools import Action
+
+_BUTTONS = {"left_click": ("left", 1), "right_click": ("right", 1), "middle_click": ("middle", 1)}
+_BUTTONS |= {"double_click": ("left", 2), "triple_click": ("left", 3)}
+_TOOL_OPEN = re.compile(r"<tool_call>|<\|tool_call\|>|<tool_call\b")
+_TOOL_CLOSE = re.compile(r"</tool_call>|<\|/tool_call\|>")
+_BARE_CALL = re.compile(r"\{\s*+[\"']?(?:name|action)[\"']?\s*+:")
+
+
+class ToolCallFamily(FamilyBase):
+    """Shared by qwen25vl and qwen3vl; they differ in coordinate space, factor and declared size."""
+
+    format_hint = (
+        'answer with <tool_call>\n{"name": "computer_use", "arguments": {"action": "left_click", '
+        '"coordinate": [x, y]}}\n</tool_call>'
+    )
+
+    def declared_size(self, frame: Frame) -> tuple[int, int]:
+        raise NotImplementedError
+
+    # --- prompt --------------------------------------------------------------------------
+    def tool_schema(self, actions: frozenset[str], frame: Frame) -> dict[str, Any]:
+        return tool_schema(actions, self.declared_size(frame))
+
+    def system_prompt(self, actions: frozenset[str], frame: Frame) -> str:
+        return nous_system_prompt(self.tool_schema(actions, frame))
+
+    def task_text(self, task: str) -> str:
+        return f"The user query: {task}"
+
+    def grounding_messages(self, *, instruction: str, frame: Frame, screenshot: Image.Image) -> list[Message]:
+        """The cookbook's computer_use grounding: the tool schema, the screenshot, the query."""
+        system = self.system_prompt(frozenset({"click"}), frame)
+        user = Message(role="user", content=[ImagePart(image=screenshot), TextPart(text=instruction)])
+        return [Message.text("system", system), user]
+
+    # --- parse ---------------------------------------------------------------------------
+    def _calls(self, text: str) -> tuple[str, list[dict[str, Any]]]:
+        thinking, text = split_think(text)
+        blocks: list[str] = []
+        outside: list[str] = []
+        pos = 0
+        while len(blocks) < MAX_CALLS:
+            start = _TOOL_OPEN.search(text, pos)
+            if start is None:
+                break
+            outside.append(text[pos : start.start()])
+            body_start = text.find(">", start.start()) + 1
+            close = _TOOL_CLOSE.search(text, body_start)
+            reopen = _TOOL_OPEN.search(text, body_start)
+            ends = [m.start() for m in (close, reopen) if m is not None]
+            end = min(ends) if ends else len(text)
+            blocks.append(text[body_start:end])
+            pos = close.end() if close is not None and close.start() == end else end
+        outside.append(text[pos:])
+        if not blocks:  # no tags: fenced or bare JSON objects that look like calls
+            outside = []
+            pos = 0
+            while len(blocks) < MAX_CALLS:
+                match = _BARE_CALL.search(text, pos)
+                if match is None:
+                    break
+                outside.append(text[pos : match.start()])
+                try:
+                    _, end = parse_literal(text, match.start())
+                except LiteralError:
+                    end = len(text)
+                blocks.append(text[match.start() : end])
+                pos = max(end, match.end())
+            outside.append(text[pos:])
+        calls: list[dict[str, Any]] = []
+        for block in blocks:
+            value = parse_object(block)
+            for item in value if isinstance(value, list) else [value]:
+                calls.append(self._arguments(item))
+        thought = "\n".join(
+            p for p in [thinking, *(o.replace("```json", "").replace("```", "") for o in outside)]
+        )
+        return thought.strip(), calls
+
+    @staticmethod
+    def _arguments(item: Any) -> dict[str, Any]:
+        if not isinstance(item, dict):
+            raise fail(f"a tool call must be a JSON object, got {item!r}"[:200])
+        args = item.get("arguments", item.get("parameters"))
+        if isinstance(args, str):
+            args = parse_object(args)
+        if args is None and "action" in item:
+            args = item
+        if not isinstance(args, dict):
+            raise fail('a tool call needs "arguments": {"action": ...}')
+        if "action" not in args:
+            raise fail(f'the arguments need an "action", got keys {sorted(args)[:8]}')
+        return args
+
+    def _parse(self, text: str, frame: Frame, clamp: bool) -> tuple[str, list[GroundedAction]]:
+        thought, calls = self._calls(text)
+        steps: list[GroundedAction] = []
+        cursor: tuple[int, int] | None = None
+        for args in calls:
+            action = str(args.get("action", "")).strip().lower()
+            coordinate = args.get("coordinate")
+            point = (
+                self.point(frame, coordinate, clamp=clamp, what="coordinate")
+                if coordinate is not None
+                else None
+            )
+            if action == "mouse_move":
+                if point is None:
+                    raise fail('mouse_move needs "coordinate": [x, y]')
+                cursor = point
+                steps.append(GroundedAction(action=make_action("move", x=point[0], y=point[1])))
+                continue
+            if action in _BUTTONS or action == "left_click_drag":
+                after_move = bool(steps) and steps[-1].action.type == "move" and cursor is not None
+                if action == "left_click_drag":
+                    start_raw = args.get("start_coordinate")
+                    if point is None:
+                        raise fail('left_click_drag needs "coordinate": [x, y], the end of the drag')
+                    if start_raw is not None:
+                        start = self.point(frame, start_raw, clamp=clamp, what="start_coordinate")
+                    elif cursor is not None:
+                        start = cursor
+                        if after_move:
+                            steps.pop()  # the move was the drag's start
+                    else:
+                        raise fail("left_click_drag needs a mouse_move to the start point just before it")
+                    steps.append(
+                        GroundedAction(
+                            action=make_action("drag", x=start[0], y=start[1], to_x=point[0], to_y=point[1])
+                        )
+                    )
+                else:
+                    if point is None:
+                        if cursor is None:
+                            raise fail(
+                                f'{action} needs "coordinate": [x, y] (or a mouse_move just before it)'
+                            )
+                        point = cursor
+                        if after_move:
+                            steps.pop()  # the official two-call click: fold the move into it
+                    button, count = _BUTTONS[action]
+                    click = make_action("click", x=point[0], y=point[1], button=button, count=count)
+                    steps.append(GroundedAction(action=click))
+                cursor = point
+                continue
+            steps.append(GroundedAction(action=self._other(action, args, point, frame, clamp)))
+        return thought, steps
+
+    def _other(
+        self, action: str, args: dict[str, Any], point: tuple[int, int] | None, frame: Frame, clamp: bool
+    ) -> Action:
+        text = args.get("text")
+        if action == "click":
+            if point is None:
+                raise fail('click needs "coordinate": [x, y]')
+            return make_action("click", x=point[0], y=point[1])
+        if action == "long_press":
+            if point is None:
+                raise fail('long_press needs "coordinate": [x, y]')
+            return make_action(
+                "long_press", x=point[0], y=point[1], duration=wait_seconds(args.get("time"), 1.0)
+            )
+        if action == "swipe":
+            end = args.get("coordinate2")
+            if point is None or end is None:
+                raise fail('swipe needs "coordinate": [x, y] and "coordinate2": [x2, y2]')
+            to = self.point(frame, end, clamp=clamp, what="coordinate2")
+            return make_action("swipe", x=point[0], y=point[1], to_x=to[0], to_y=to[1])
+        if action in ("scroll", "hscroll"):
+            pixels = as_numbers(args.get("pixels")) if args.get("pixels") is not None else []
+            if pixels:
+                amount = -round(pixels[0])
+                dx, dy = (amount, 0) if action == "hscroll" else (0, amount)
+            else:
+                dx, dy = scroll_amount(frame, str(args.get("direction", "down")))
+            where = {"x": point[0], "y": point[1]} if point else {}
+            return make_action("scroll", dx=dx, dy=dy, **where)
+        if action == "type":
+            return make_action("type", text=text if isinstance(text, str) else str(text or ""))
+        if action == "key":
+            keys = args.get("keys", text)
+            if isinstance(keys, str):
+                keys = split_keys(keys)
+            return make_action("key", keys=keys if isinstance(keys, list) else [str(keys)])
+        if action == "system_button":
+            button = str(args.get("button", "")).strip().lower()
+            table = {"back": ("back", {}), "home": ("home", {}), "menu": ("key", {"keys": ["menu"]})}
+            table["enter"] = ("key", {"keys": ["enter"]})
+            if button not in table:
+                raise fail(f"unknown system_button {args.get('button')!r}: use Back, Home, Menu or Enter")
+            name, kwargs = table[button]
+            return make_action(name, **kwargs)
+        if action == "wait":
+            return make_action("wait", seconds=wait_seconds(args.get("time")))
+        if action == "terminate":
+            status = str(args.get("status", "success")).strip().lower()
+            return make_action("finish", success=status == "success", message=str(args.get("text") or ""))
+        simple = {"answer": "answer", "navigate": "navigate", "open": "open_app", "call_user": "call_user"}
+        fields = {"answer": "text", "navigate": "url", "open_app": "name", "call_user": "message"}
+        if action in simple:
+            name = simple[action]
+            return make_action(name, **{fields[name]: "" if text is None else str(text)})
+        if action in ("back", "home"):
+            return make_action(action)
+        if action == "choose":
+            return make_action("choose", option=str(text or args.get("option") or ""))
+        raise fail(
+            f"unknown action {action!r}: use one of {', '.join([*COMPUTER_ACTIONS, 'click', 'swipe'])}"
+        )
+
+    def _parse_grounding(self, text: str, frame: Frame, clamp: bool) -> Box:
+        _, rest = split_think(text)
+        if "bbox_2d" in rest or "point_2d" in rest or "<tool_call" not in rest:
+            try:
+                value = parse_object(rest)
+            except LiteralError:
+                value = None
+            items = value if isinstance(value, list) else [value]
+            for item in items[:8]:
+                if isinstance(item, dict):
+                    for key in ("bbox_2d", "point_2d", "coordinate", "bbox", "point"):
+                        if key in item:
+                            return self.box(frame, item[key], clamp=clamp)
+            if value is not None and isinstance(value, list) and len(as_numbers(value)) in (2, 4):
+                return self.box(frame, value, clamp=clamp)
+        _, calls = self._calls(rest)
+        for args in calls:
+            if "coordinate" in args:
+                return self.box(frame, args["coordinate"], clamp=clamp)
+        raise fail(
+            'no location found: answer with <tool_call>\n{"name": "computer_use", "arguments": '
+            '{"action": "left_click", "coordinate": [x, y]}}\n</tool_call>'
+        )
+
+    # --- render --------------------------------------------------------------------------
+    def _xy(self, frame: Frame, x: float, y: float) -> list[int | float]:
+        mx, my = self.to_model(frame, x, y)
+        return [json.loads(mx), json.loads(my)]
+
+    def render(self, actions: Sequence[Action], frame: Frame, *, thought: str = "") -> str:
+        calls: list[tuple[str, dict[str, Any]]] = []
+        for a in actions:
+            calls.extend(self._render_one(a, frame))
+        blocks = [
+            "<tool_call>\n"
+            + json.dumps({"name": n, "arguments": args}, ensure_ascii=False)
+            + "\n</tool_call>"
+            for n, args in calls
+        ]
+        return "\n".join(([thought.strip()] if thought.strip() else []) + blocks)
+
+    def _render_one(self, a: Action, frame: Frame) -> list[tuple[str, dict[str, Any]]]:
+        pc, mu = "computer_use", "mobile_use"
+        if a.type == "click":
+            name = {
+                ("left", 1): "left_click",
+                ("right", 1): "right_click",
+                ("middle", 1): "middle_click",
+                ("left", 2): "double_click",
+                ("left", 3): "triple_click",
+            }.get((a.button, a.count))
+            if name is None:
+                raise ValueError(f"{self.name} cannot express a {a.button} click x{a.count}")
+            return [(pc, {"action": name, "coordinate": self._xy(frame, a.x, a.y)})]
+        if a.type == "move":
+            return [(pc, {"action": "mouse_move", "coordinate": self._xy(frame, a.x, a.y)})]
+        if a.type == "drag":
+            return [
+                (pc, {"action": "mouse_move", "coordinate": self._xy(frame, a.x, a.y)}),
+                (pc, {"action": "left_click_drag", "coordinate": self._xy(frame, a.to_x, a.to_y)}),
+            ]
+        if a.type == "scroll":
+            args: dict[str, Any] = {"action": "hscroll" if a.dy == 0 else "scroll", "pixels": -(a.dy or a.dx)}
+            if a.x is not None and a.y is not None:
+                args["coordinate"] = self._xy(frame, a.x, a.y)
+            return [(pc, args)]
+        if a.type == "type":
+            return [(pc, {"action": "type", "text": a.text})]
+        if a.type == "key":
+            return [(pc, {"action": "key", "keys": list(a.keys)})]
+        if a.type == "long_press":
+            return [
+                (mu, {"action": "long_press", "coordinate": self._xy(frame, a.x, a.y), "time": a.duration})
+            ]
+        if a.type == "swipe":
+            return [
+                (
+                    mu,
+                    {
+                        "action": "swipe",
+                        "coordinate": self._xy(frame, a.x, a.y),
+                        "coordinate2": self._xy(frame, a.to_x, a.to_y),
+                    },
+                )
+            ]
+        if a.type in ("back", "home"):
+            return [(mu, {"action": "system_button", "button": a.type.capitalize()})]
+        if a.type == "open_app":
+            return [(mu, {"action": "open", "text": a.name})]
+        if a.type == "wait":
+            return [(pc, {"action": "wait", "time": a.seconds})]
+        if a.type == "finish":
+            args = {"action": "terminate", "status": "success" if a.success else "failure"}
+            return [(pc, args | ({"text": a.message} if a.message else {}))]
+        if a.type == "answer":
+            return [(pc, {"action": "answer", "text": a.text})]
+        if a.type == "navigate":
+            return [(pc, {"action": "navigate", "text": a.url})]
+        if a.type == "call_user":
+            return [(pc, {"action": "call_user", "text": a.message})]
+        if a.type == "choose":
+            return [(pc, {"action": "choose", "text": a.option})]
+        raise ValueError(f"{self.name} cannot render a {a.type} action")
+
+    def render_grounding(self, box: Box, frame: Frame) -> str:
+        if box.x1 == box.x2 and box.y1 == box.y2:
+            return self.render([make_action("click", x=box.x1, y=box.y1)], frame)
+        coords = self._xy(frame, box.x1, box.y1) + self._xy(frame, box.x2, box.y2)
+        return "```json\n" + json.dumps([{"bbox_2d": coords, "label": "target"}]) + "\n```"
