@@ -1,0 +1,293 @@
+"""Chat completions against any OpenAI-compatible server: vLLM, SGLang, Ollama, LM Studio, DashScope.
+
+The client must know the exact image the server shows the model, or Qwen2.5-VL-style coordinates
+(pixels of the resized image) land in the wrong place. So images leave already at the frame's
+smart-resized size (a size the Qwen processor leaves unchanged), and where a server takes a pixel
+budget per request it gets the same one:
+
+| server    | what it honours                                                        |
+|-----------|------------------------------------------------------------------------|
+| vllm      | `mm_processor_kwargs: {min_pixels, max_pixels}` in the body (protocol.py) |
+| dashscope | `min_pixels` / `max_pixels` keys on each image part (Qwen cookbooks)    |
+| sglang, ollama, lmstudio, openai | nothing per request: the client-side resize is what holds |
+
+Unknown fields are sent only to servers that accept them (api.openai.com rejects them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import os
+import random
+import time
+from typing import Any, Literal
+from urllib.parse import urlparse
+
+import httpx
+
+from model.backends.base import BackendError
+from model.backends.images import DEFAULT_FORMAT, ImageFormat, image_tokens, to_data_url
+from model.backends.spec import ModelSpec
+from model.conversation import ImagePart, Message, ModelReply, ModelRequest
+from model.frame import QWEN_FACTOR
+
+log = logging.getLogger(__name__)
+
+ServerKind = Literal["auto", "vllm", "sglang", "ollama", "lmstudio", "dashscope", "openai"]
+SERVER_KINDS: tuple[str, ...] = ("auto", "vllm", "sglang", "ollama", "lmstudio", "dashscope", "openai")
+RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+MAX_RETRY_AFTER = 60.0
+
+
+class OpenAICompatibleBackend:
+    """POST /chat/completions with retries; the API key lives only in the Authorization header."""
+
+    name = "openai-compatible"
+
+    def __init__(
+        self,
+        endpoint: str,
+        spec: ModelSpec,
+        *,
+        served_model: str | None = None,
+        api_key_env: str = "OPENAI_API_KEY",
+        server: ServerKind = "auto",
+        timeout: float = 120.0,
+        connect_timeout: float = 10.0,
+        max_attempts: int = 4,
+        backoff: float = 0.5,
+        max_backoff: float = 20.0,
+        image_format: ImageFormat = DEFAULT_FORMAT,
+    ) -> None:
+        if server not in SERVER_KINDS:
+            raise ValueError(f"unknown server kind {server!r}; choose one of {', '.join(SERVER_KINDS)}")
+        self.endpoint = normalize_endpoint(endpoint)
+        self.spec = spec
+        self.model = served_model or spec.source
+        self.server: ServerKind = server
+        self.api_key_env = api_key_env
+        self.__key = os.environ.get(api_key_env) or None
+        self.timeout = timeout
+        self.max_attempts = max(1, max_attempts)
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.image_format: ImageFormat = image_format
+        self.last_attempts = 0
+        self._client = httpx.AsyncClient(
+            base_url=self.endpoint, timeout=httpx.Timeout(timeout, connect=connect_timeout)
+        )
+
+    # --- the protocol ------------------------------------------------------------------------
+    async def complete(self, request: ModelRequest) -> ModelReply:
+        start = time.perf_counter()
+        if self.server == "auto":
+            self.server = await self._detect_server()
+        body = self.build_body(request)
+        prepared = time.perf_counter()
+        data, backoff_seconds = await self._post_with_retries(body)
+        done = time.perf_counter()
+        usage = data.get("usage") or {}
+        factor = request.frame.factor if request.frame else QWEN_FACTOR
+        return ModelReply(
+            text=_content_text(data),
+            prompt_tokens=int(usage.get("prompt_tokens") or 0),
+            completion_tokens=int(usage.get("completion_tokens") or 0),
+            image_tokens=sum(image_tokens(image, factor) for image in request.images()),
+            timings={
+                "prepare": prepared - start,
+                "request": done - prepared,
+                "backoff": backoff_seconds,
+                "total": done - start,
+            },
+            backend=self.name,
+            model=self.model,
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    # --- request shape -------------------------------------------------------------------------
+    def build_body(self, request: ModelRequest) -> dict[str, Any]:
+        """The JSON body for this server kind (images as data URLs, extras only where accepted)."""
+        settings = request.settings
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": [self._message(m) for m in request.messages],
+            "max_tokens": settings.max_new_tokens,
+            "temperature": settings.temperature,
+            "top_p": settings.top_p,
+        }
+        if settings.frequency_penalty:
+            body["frequency_penalty"] = settings.frequency_penalty
+        if settings.stop:
+            body["stop"] = list(settings.stop)
+        if self.server in ("vllm", "sglang") and settings.repetition_penalty != 1.0:
+            body["repetition_penalty"] = settings.repetition_penalty
+        if self.server == "vllm":
+            body["mm_processor_kwargs"] = {
+                "min_pixels": self.spec.min_pixels,
+                "max_pixels": self.spec.max_pixels,
+            }
+        return body
+
+    def _message(self, message: Message) -> dict[str, Any]:
+        if not any(isinstance(p, ImagePart) for p in message.content):
+            return {"role": message.role, "content": message.plain_text()}
+        parts: list[dict[str, Any]] = []
+        for part in message.content:
+            if isinstance(part, ImagePart):
+                image_part: dict[str, Any] = {
+                    "type": "image_url",
+                    "image_url": {"url": to_data_url(part.image, self.image_format)},
+                }
+                if self.server == "dashscope":
+                    image_part.update(min_pixels=self.spec.min_pixels, max_pixels=self.spec.max_pixels)
+                parts.append(image_part)
+            else:
+                parts.append({"type": "text", "text": part.text})
+        return {"role": message.role, "content": parts}
+
+    # --- transport -----------------------------------------------------------------------------
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.__key}"} if self.__key else {}
+
+    async def _post_with_retries(self, body: dict[str, Any]) -> tuple[dict[str, Any], float]:
+        url = f"{self.endpoint}/chat/completions"
+        last = "no attempt made"
+        slept = 0.0
+        for attempt in range(1, self.max_attempts + 1):
+            self.last_attempts = attempt
+            delay = self._backoff_delay(attempt)
+            try:
+                response = await self._client.post("/chat/completions", json=body, headers=self._headers())
+            except httpx.TimeoutException:
+                last = f"no answer within {self.timeout:g} s (timeout)"
+            except httpx.TransportError as error:
+                last = f"connection failed ({type(error).__name__}: {self._redact(str(error)) or 'dropped'})"
+            else:
+                if response.status_code == 200:
+                    return self._json(response, url), slept
+                if response.status_code not in RETRY_STATUSES:
+                    raise BackendError(self._refusal(url, response))
+                last = f"HTTP {response.status_code} {self._snippet(response)}".rstrip()
+                retry_after = parse_retry_after(response.headers.get("retry-after"))
+                if retry_after is not None:
+                    delay = min(retry_after, MAX_RETRY_AFTER)
+            if attempt < self.max_attempts:
+                log.warning(
+                    "%s: %s; retrying in %.2f s (attempt %d of %d)",
+                    url,
+                    last,
+                    delay,
+                    attempt + 1,
+                    self.max_attempts,
+                )
+                await asyncio.sleep(delay)
+                slept += delay
+        raise BackendError(
+            f"{url} gave no usable answer after {self.max_attempts} attempt(s); last: {last}. Check that "
+            f"the server is running and reachable, that it serves {self.model!r} (GET {self.endpoint}/models "
+            f"lists what it serves) and that it is not overloaded; raise the timeout for long generations."
+        )
+
+    def _backoff_delay(self, attempt: int) -> float:
+        """Exponential backoff with jitter, so many agents behind one server do not retry in step."""
+        ceiling = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
+        return ceiling * (0.5 + random.random() / 2)
+
+    def _json(self, response: httpx.Response, url: str) -> dict[str, Any]:
+        try:
+            data = response.json()
+        except ValueError:
+            raise BackendError(f"{url} answered 200 but not with JSON: {self._snippet(response)}") from None
+        if not isinstance(data, dict) or not data.get("choices"):
+            raise BackendError(f"{url} answered without choices: {self._snippet(response)}")
+        return data
+
+    def _refusal(self, url: str, response: httpx.Response) -> str:
+        status = response.status_code
+        detail = self._snippet(response)
+        if status in (401, 403):
+            state = "is set" if self.__key else "is not set"
+            hint = f"check the API key in the environment variable {self.api_key_env} (it {state})"
+        elif status == 404:
+            hint = f"check that the endpoint ends in /v1 and that the server serves {self.model!r}"
+        elif status in (400, 413, 422):
+            hint = (
+                "the server rejected the request; if it names an unknown field, pass the right server "
+                f"kind (now {self.server!r}; 'openai' sends no extras), and if the image is too large, "
+                "lower max_pixels"
+            )
+        else:
+            hint = "see the server's log"
+        return f"{url} refused the request with HTTP {status} {detail}; {hint}."
+
+    def _snippet(self, response: httpx.Response) -> str:
+        text = " ".join(response.text.split())[:300]
+        return f"({self._redact(text)})" if text else ""
+
+    def _redact(self, text: str) -> str:
+        return text.replace(self.__key, "***") if self.__key else text
+
+    async def _detect_server(self) -> ServerKind:
+        """Guess the server from its host, then from /models `owned_by` (vLLM and SGLang fill it)."""
+        host = urlparse(self.endpoint).netloc.lower()
+        if "dashscope" in host:
+            return "dashscope"
+        if host.endswith("api.openai.com"):
+            return "openai"
+        try:
+            response = await self._client.get("/models", headers=self._headers(), timeout=5.0)
+            owners = {str(m.get("owned_by", "")).lower() for m in response.json().get("data", [])}
+        except (httpx.HTTPError, ValueError, AttributeError):
+            owners = set()
+        for kind in ("vllm", "sglang"):
+            if kind in owners:
+                return kind  # type: ignore[return-value]
+        if host.endswith(":11434"):
+            return "ollama"
+        if host.endswith(":1234"):
+            return "lmstudio"
+        return "openai"
+
+    def __repr__(self) -> str:
+        key = "set" if self.__key else "not set"
+        return (
+            f"OpenAICompatibleBackend({self.endpoint!r}, model={self.model!r}, server={self.server!r}, "
+            f"api key from ${self.api_key_env}: {key})"
+        )
+
+
+def normalize_endpoint(endpoint: str) -> str:
+    """`http://host:8000/v1` from what users paste (a trailing slash or /chat/completions)."""
+    url = endpoint.strip().rstrip("/")
+    if url.endswith("/chat/completions"):
+        url = url[: -len("/chat/completions")]
+    if not urlparse(url).scheme.startswith("http"):
+        raise ValueError(f"endpoint {endpoint!r} must be an http(s) URL such as http://localhost:8000/v1")
+    return url
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header: delta-seconds (decimals tolerated) or an HTTP date."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _content_text(data: dict[str, Any]) -> str:
+    message = (data["choices"][0] or {}).get("message") or {}
+    content = message.get("content")
+    if isinstance(content, list):  # some servers answer with content parts
+        return "".join(p.get("text", "") for p in content if isinstance(p, dict))
+    return content or ""
