@@ -185,6 +185,13 @@ class Wait(_Action):
     seconds: float = Field(1.0, ge=0, le=60, allow_inf_nan=False)
 
 
+class Choose(_Action):
+    """Pick one of the named options the environment offers (a game move, a robot command)."""
+
+    type: Literal["choose"] = "choose"
+    option: str = Field(min_length=1, max_length=200)
+
+
 class CallUser(_Action):
     """Hand control to a person (a captcha, a login, a decision the agent must not take alone)."""
 
@@ -221,6 +228,7 @@ ACTION_TYPES: tuple[type[_Action], ...] = (
     Home,
     OpenApp,
     Wait,
+    Choose,
     CallUser,
     Answer,
     Finish,
@@ -240,6 +248,7 @@ Action = Annotated[
     | Home
     | OpenApp
     | Wait
+    | Choose
     | CallUser
     | Answer
     | Finish,

@@ -25,6 +25,7 @@ VALID_EXAMPLES = {
     "home": {},
     "open_app": {"name": "Settings"},
     "wait": {"seconds": 2},
+    "choose": {"option": "LEFT"},
     "call_user": {"message": "please solve the captcha"},
     "answer": {"text": "42 results"},
     "finish": {"success": False, "message": "the site is down"},
@@ -52,6 +53,7 @@ INVALID_EXAMPLES = [
     ("long_press", {"x": 1, "y": 1, "duration": math.inf}, "duration"),
     ("navigate", {"url": ""}, "url"),
     ("open_app", {"name": ""}, "name"),
+    ("choose", {"option": ""}, "option"),
     ("answer", {"text": ""}, "text"),
 ]
 

@@ -1,0 +1,395 @@
+"""The browser adapter: Playwright Chromium, screenshots in physical pixels, actions in CSS pixels.
+
+What the agent must not lose track of is handled here: a page that opens a new tab (the adapter
+follows the newest tab and says so), dialogs (accepted or dismissed by policy, and reported), file
+choosers (filled from a configured upload list), requests to domains outside the allow-list (aborted
+and reported), navigations that never finish, and pages that close or crash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import Coroutine, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from environments.base import (
+    ActionRejectedError,
+    DeviceUnavailableError,
+    EnvironmentError_,
+    ExecutionResult,
+    Observation,
+    Size,
+    check_on_screen,
+)
+from environments.browser_allowlist import DomainAllowList
+from environments.browser_keys import playwright_key
+from environments.browser_launch import BrowserChoice, start_browser
+from environments.screenshot import Screenshot
+from tools import Action
+
+if TYPE_CHECKING:
+    from playwright.async_api import (
+        Browser,
+        BrowserContext,
+        Dialog,
+        FileChooser,
+        Page,
+        Playwright,
+        Route,
+        WebSocketRoute,
+    )
+
+SUPPORTED = frozenset({"click", "move", "drag", "scroll", "type", "key", "long_press", "navigate", "back",
+                       "home", "wait"})  # fmt: skip
+DialogPolicy = Literal["accept", "dismiss"]
+
+
+def _upload_list(uploads: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None) -> list[Path]:
+    if uploads is None:
+        return []
+    if isinstance(uploads, str | os.PathLike):
+        path = Path(uploads)
+        return sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
+    return [Path(p) for p in uploads]
+
+
+class BrowserEnvironment:
+    """One browser context the agent drives; `launch()` owns the browser, `from_browser()` borrows one."""
+
+    name = "browser"
+
+    def __init__(
+        self,
+        context: BrowserContext,
+        page: Page,
+        *,
+        allowed_domains: Sequence[str] | None = None,
+        timeout_s: float = 30.0,
+        dialog_policy: DialogPolicy = "accept",
+        uploads: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
+        home_url: str | None = None,
+        settle_s: float = 0.1,
+    ) -> None:
+        self.context = context
+        self.allow_list = DomainAllowList(allowed_domains)
+        self.timeout_s = timeout_s
+        self.dialog_policy: DialogPolicy = dialog_policy
+        self.uploads = _upload_list(uploads)
+        self.home_url = home_url
+        self.settle_s = settle_s
+        self._page = page
+        self._events: list[str] = []
+        self._dead: str | None = None
+        self._pending: set[asyncio.Task[None]] = set()
+        self._owned: tuple[Playwright | None, Browser | None] = (None, None)
+        self.browser_choice: BrowserChoice | None = None
+        self._watch(page)
+        context.on("page", self._on_new_page)
+        if context.browser is not None:
+            context.browser.on(
+                "disconnected", lambda _: self._mark_dead("the browser disconnected (closed or crashed)")
+            )
+
+    # ---- construction -------------------------------------------------------------------------
+
+    @classmethod
+    async def launch(
+        cls,
+        url: str | None = None,
+        *,
+        viewport: tuple[int, int] = (1280, 720),
+        dpr: float = 1.0,
+        headless: bool = True,
+        executable_path: str | os.PathLike[str] | None = None,
+        cdp_url: str | None = None,
+        allowed_domains: Sequence[str] | None = None,
+        timeout_s: float = 30.0,
+        **options: Any,
+    ) -> BrowserEnvironment:
+        """Start Playwright and a browser (or attach over CDP), open a context and go to `url`."""
+        from playwright.async_api import async_playwright
+
+        playwright = await async_playwright().start()
+        try:
+            browser, choice = await start_browser(
+                playwright, headless=headless, executable_path=executable_path, cdp_url=cdp_url,
+                timeout_s=timeout_s,
+            )  # fmt: skip
+            env = await cls.from_browser(
+                browser, url, viewport=viewport, dpr=dpr, allowed_domains=allowed_domains,
+                timeout_s=timeout_s, reuse_context=cdp_url is not None, **options,
+            )  # fmt: skip
+        except BaseException:
+            await playwright.stop()
+            raise
+        env._owned = (playwright, browser)
+        env.browser_choice = choice
+        return env
+
+    @classmethod
+    async def from_browser(
+        cls,
+        browser: Browser,
+        url: str | None = None,
+        *,
+        viewport: tuple[int, int] = (1280, 720),
+        dpr: float = 1.0,
+        allowed_domains: Sequence[str] | None = None,
+        reuse_context: bool = False,
+        **options: Any,
+    ) -> BrowserEnvironment:
+        """A new context (or, over CDP, the browser's existing one) in a browser someone else owns."""
+        allow = DomainAllowList(allowed_domains)
+        if reuse_context and browser.contexts:
+            context = browser.contexts[0]
+            page = context.pages[-1] if context.pages else await context.new_page()
+            await page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
+        else:
+            context = await browser.new_context(
+                viewport={"width": viewport[0], "height": viewport[1]}, device_scale_factor=dpr,
+                service_workers="block" if allow.active else "allow",
+            )  # fmt: skip
+            page = await context.new_page()
+        env = cls(context, page, allowed_domains=allowed_domains, home_url=url, **options)
+        try:
+            if allow.active:
+                await context.route(lambda u: allow.blocked_host(u) is not None, env._block)
+                await context.route_web_socket(lambda u: allow.blocked_host(u) is not None, env._block_socket)
+            if url is not None:
+                await env._navigate(url)
+        except BaseException:
+            if not reuse_context:
+                await context.close()
+            raise
+        env._events.clear()
+        return env
+
+    async def __aenter__(self) -> BrowserEnvironment:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the context; stop the browser and Playwright only when this adapter started them."""
+        playwright, browser = self._owned
+        with contextlib.suppress(Exception):  # already gone: closing must not fail
+            await (self.context.close() if browser is None else browser.close())
+        if playwright is not None:
+            await playwright.stop()
+        self._owned = (None, None)
+        self._dead = self._dead or "the browser environment was closed"
+
+    # ---- events -------------------------------------------------------------------------------
+
+    @property
+    def page(self) -> Page:
+        """The tab the agent sees and acts on (the newest one opened)."""
+        return self._page
+
+    def _watch(self, page: Page) -> None:
+        page.on("dialog", lambda dialog: self._track(self._on_dialog(dialog)))
+        page.on("filechooser", lambda chooser: self._track(self._on_file_chooser(chooser)))
+        page.on("close", self._on_close)
+        page.on("crash", self._on_crash)
+
+    def _track(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run an event handler as a task that execute() waits for, so its note lands in the result."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def _settle(self) -> None:
+        if self.settle_s:
+            await asyncio.sleep(self.settle_s)  # let a new tab, dialog or navigation announce itself
+        if self._pending:
+            await asyncio.wait(set(self._pending), timeout=self.timeout_s)
+
+    def _on_new_page(self, page: Page) -> None:
+        if page is self._page:
+            return
+        self._watch(page)
+        self._page = page
+        tabs = len(self.context.pages)
+        self._events.append(f"a new tab opened ({page.url}); now acting in it (tab {tabs} of {tabs})")
+
+    def _on_close(self, page: Page) -> None:
+        if page is not self._page:
+            return
+        others = [p for p in self.context.pages if p is not page and not p.is_closed()]
+        if others:
+            self._page = others[-1]
+            self._events.append(f"the tab closed; back to the tab at {self._page.url}")
+        else:
+            self._dead = "the browser page was closed (no tab is left)"
+
+    def _on_crash(self, page: Page) -> None:
+        if page is self._page:
+            self._mark_dead(f"the browser page at {page.url} crashed")
+
+    def _mark_dead(self, reason: str) -> None:
+        self._dead = self._dead or reason
+
+    async def _on_dialog(self, dialog: Dialog) -> None:
+        text = f"a {dialog.type} dialog said {dialog.message!r}"
+        if self.dialog_policy == "accept":
+            await dialog.accept()
+            self._events.append(f"{text}; it was accepted")
+        else:
+            await dialog.dismiss()
+            self._events.append(f"{text}; it was dismissed")
+
+    async def _on_file_chooser(self, chooser: FileChooser) -> None:
+        files = self.uploads if chooser.is_multiple() else self.uploads[:1]
+        if not files:
+            self._events.append(
+                "a file chooser opened, but no upload files are configured; nothing was chosen"
+            )
+            return
+        await chooser.set_files(files)
+        self._events.append(f"a file chooser opened; uploaded {', '.join(p.name for p in files)}")
+
+    async def _block(self, route: Route) -> None:
+        host = self.allow_list.blocked_host(route.request.url) or route.request.url
+        note = self.allow_list.message(host)
+        if note not in self._events:
+            self._events.append(note)
+        await route.abort("blockedbyclient")
+
+    async def _block_socket(self, socket: WebSocketRoute) -> None:
+        note = self.allow_list.message(self.allow_list.blocked_host(socket.url) or socket.url)
+        if note not in self._events:
+            self._events.append(note)
+        await socket.close()  # never connected to the server: the page sees a closed socket
+
+    def _take_events(self) -> str:
+        note = "; ".join(self._events)
+        self._events.clear()
+        return note
+
+    def _check_alive(self) -> Page:
+        if self._dead is None and self._page.is_closed():
+            self._dead = "the browser page was closed"
+        if self._dead is not None:
+            raise DeviceUnavailableError(
+                f"{self._dead}; restart the browser environment", restart_required=True
+            )
+        return self._page
+
+    def _translate(self, error: Exception, doing: str) -> EnvironmentError_:
+        message = str(getattr(error, "message", error)).splitlines()[0]
+        if self._dead is not None or self._page.is_closed() or "has been closed" in message:
+            self._dead = self._dead or f"the browser page closed while {doing}"
+            return DeviceUnavailableError(
+                f"{self._dead}; restart the browser environment", restart_required=True
+            )
+        return ActionRejectedError(f"{doing} failed: {message}")
+
+    # ---- the protocol -------------------------------------------------------------------------
+
+    def supported_actions(self) -> frozenset[str]:
+        return SUPPORTED
+
+    async def observe(self) -> Observation:
+        page = self._check_alive()
+        try:
+            png = await page.screenshot(timeout=self.timeout_s * 1000)
+        except Exception as error:
+            raise self._translate(error, "taking a screenshot") from None
+        viewport = page.viewport_size
+        screen = (
+            Size(width=viewport["width"], height=viewport["height"])
+            if viewport
+            else Size(**await page.evaluate("({width: innerWidth, height: innerHeight})"))
+        )
+        pages = [p for p in self.context.pages if not p.is_closed()]
+        tabs = "; ".join(f"{i + 1}: {p.url}{' (current)' if p is page else ''}" for i, p in enumerate(pages))
+        text = f"tabs: {tabs}"
+        if self._events:
+            text += f"\nevents: {self._take_events()}"
+        return Observation(screenshot=Screenshot.from_png(png), screen=screen, url=page.url, text=text)
+
+    async def execute(self, action: Action) -> ExecutionResult:
+        page = self._check_alive()
+        if action.type not in SUPPORTED:
+            raise ActionRejectedError(
+                f"the browser cannot {action.type}; it supports {', '.join(sorted(SUPPORTED))}"
+            )
+        viewport = page.viewport_size
+        if viewport and action.positional:
+            check_on_screen(action, Size(width=viewport["width"], height=viewport["height"]))
+        try:
+            await self._run(page, action)
+        except EnvironmentError_:
+            raise
+        except Exception as error:
+            raise self._translate(error, action.describe()) from None
+        if action.type in {"click", "key", "type", "long_press", "drag"}:
+            await self._settle()
+        self._check_alive()
+        return ExecutionResult(ok=True, note=self._take_events())
+
+    async def _run(self, page: Page, action: Action) -> None:
+        mouse = page.mouse
+        match action.type:
+            case "click":
+                await mouse.click(action.x, action.y, button=action.button, click_count=action.count)
+            case "move":
+                await mouse.move(action.x, action.y)
+            case "drag":
+                await mouse.move(action.x, action.y)
+                await mouse.down()
+                await mouse.move(action.to_x, action.to_y, steps=10)
+                await mouse.up()
+            case "long_press":
+                await mouse.move(action.x, action.y)
+                await mouse.down()
+                await asyncio.sleep(action.duration)
+                await mouse.up()
+            case "scroll":
+                viewport = page.viewport_size or {"width": 0, "height": 0}
+                x = action.x if action.x is not None else viewport["width"] // 2
+                y = action.y if action.y is not None else viewport["height"] // 2
+                await mouse.move(x, y)
+                await mouse.wheel(action.dx, action.dy)
+            case "type":
+                await page.keyboard.type(action.text)
+            case "key":
+                names = [playwright_key(k) for k in action.keys]
+                for name in names[:-1]:
+                    await page.keyboard.down(name)
+                await page.keyboard.press(names[-1])
+                for name in reversed(names[:-1]):
+                    await page.keyboard.up(name)
+            case "navigate":
+                await self._navigate(action.url)
+            case "back":
+                if await page.go_back(timeout=self.timeout_s * 1000) is None:
+                    self._events.append("there is no earlier page in this tab's history")
+            case "home":
+                if self.home_url is None:
+                    raise ActionRejectedError("this browser environment has no start page to go home to")
+                await self._navigate(self.home_url)
+            case "wait":
+                await asyncio.sleep(action.seconds)
+
+    async def _navigate(self, url: str) -> None:
+        """Go to a URL, refusing blocked domains before any request and naming the URL on a timeout."""
+        from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+
+        host = self.allow_list.blocked_host(url)
+        if host is not None:
+            raise ActionRejectedError(f"navigation refused: {self.allow_list.message(host)}")
+        page = self._check_alive()
+        try:
+            await page.goto(url, timeout=self.timeout_s * 1000, wait_until="load")
+        except PlaywrightTimeoutError:
+            raise ActionRejectedError(
+                f"navigation to {url} did not finish within {self.timeout_s:g} s; the page may be partly "
+                "loaded: look at the screen, wait, or navigate elsewhere"
+            ) from None
+        except Exception as error:
+            raise self._translate(error, f"navigation to {url}") from None

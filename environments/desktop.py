@@ -1,0 +1,178 @@
+"""The desktop adapter: the real screen through mss, input through xdotool or pyautogui.
+
+Screen space is the chosen monitor's input-API (logical) pixels with (0, 0) at its top-left; the
+adapter adds the monitor's offset before moving the pointer, so a second monitor at x=1920 just works.
+Capture is the raw mss grab and nothing else: the BGRA -> RGB conversion runs only when someone asks
+for the image. mss and X connections belong to the thread that opened them, so capture (and
+pyautogui) run on one dedicated worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import sys
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Literal, TypeVar
+
+from PIL import Image
+
+from environments.base import (
+    ActionRejectedError,
+    DeviceUnavailableError,
+    ExecutionResult,
+    Observation,
+    Size,
+    check_on_screen,
+)
+from environments.desktop_input import InputBackend, PyAutoGuiInput, XdotoolInput
+from environments.screenshot import Screenshot
+from tools import Action
+
+T = TypeVar("T")
+SUPPORTED = frozenset({"click", "move", "drag", "scroll", "type", "key", "long_press", "wait"})
+NO_DISPLAY = (
+    "no X display: set DISPLAY (for a virtual screen run `Xvfb :99 -screen 0 1920x1080x24 &` and "
+    "`export DISPLAY=:99`), or use --env browser"
+)
+
+
+def _to_image(shot: Any) -> Image.Image:
+    return Image.frombytes("RGB", shot.size, shot.raw, "raw", "BGRX")
+
+
+class DesktopEnvironment:
+    """A monitor of the real desktop (index as in mss: 1 = first monitor, 0 = all of them together)."""
+
+    name = "desktop"
+
+    def __init__(
+        self,
+        *,
+        display: str | None = None,
+        monitor: int | Mapping[str, int] = 1,
+        input_backend: Literal["xdotool", "pyautogui"] | None = None,
+        type_delay_ms: int = 5,
+        scroll_step_px: int = 100,
+    ) -> None:
+        linux = sys.platform.startswith("linux")
+        self.display = display or os.environ.get("DISPLAY") if linux else None
+        if linux and not self.display:
+            raise DeviceUnavailableError(NO_DISPLAY)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="desktop")
+        try:
+            self._sct = self._executor.submit(self._open_mss).result()
+        except Exception as error:
+            self._executor.shutdown(wait=False)
+            raise DeviceUnavailableError(
+                f"cannot open the X display {self.display}: {error}. Is an X server (or Xvfb) running there?"
+            ) from None
+        monitors = self._sct.monitors
+        if isinstance(monitor, Mapping):
+            region = {k: int(monitor[k]) for k in ("left", "top", "width", "height")}
+        elif 0 <= monitor < len(monitors):
+            region = {k: int(monitors[monitor][k]) for k in ("left", "top", "width", "height")}
+        else:
+            self.close_now()
+            listed = ", ".join(
+                f"{i}: {m['width']}x{m['height']}+{m['left']}+{m['top']}" for i, m in enumerate(monitors)
+            )
+            raise ValueError(f"no monitor {monitor}; this display has {listed} (0 = all monitors)")
+        self.region = region
+        self.screen = Size(width=region["width"], height=region["height"])
+        self.offset = (region["left"], region["top"])
+        if input_backend is None:
+            input_backend = "xdotool" if linux and shutil.which("xdotool") else "pyautogui"
+        self.input: InputBackend = (
+            XdotoolInput(self.display or "", type_delay_ms=type_delay_ms)
+            if input_backend == "xdotool"
+            else self._call_sync(
+                lambda: PyAutoGuiInput(self.display, self._call, type_interval_s=type_delay_ms / 1000)
+            )
+        )
+        self.scroll_step_px = scroll_step_px
+
+    def _open_mss(self) -> Any:
+        import mss
+
+        return mss.MSS(display=self.display) if self.display else mss.MSS()
+
+    def _call_sync(self, fn: Callable[[], T]) -> T:
+        return self._executor.submit(fn).result()
+
+    async def _call(self, fn: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
+
+    async def __aenter__(self) -> DesktopEnvironment:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    def close_now(self) -> None:
+        if self._executor is not None:
+            self._executor.submit(self._sct.close).result()
+            self._executor.shutdown(wait=True)
+            self._executor = None  # type: ignore[assignment]
+
+    async def close(self) -> None:
+        self.close_now()
+
+    def supported_actions(self) -> frozenset[str]:
+        return SUPPORTED
+
+    def grab(self) -> Any:
+        """The raw mss grab of the region (BGRA), on the capture thread; what observe() is built on."""
+        return self._sct.grab(self.region)
+
+    def _notches(self, pixels: int) -> int:
+        """Wheel notches for a pixel distance: at least one whenever the distance is not zero."""
+        notches = round(pixels / self.scroll_step_px)
+        return notches or (pixels > 0) - (pixels < 0)
+
+    async def observe(self) -> Observation:
+        if self._executor is None:
+            raise DeviceUnavailableError("the desktop environment was closed", restart_required=True)
+        try:
+            shot = await asyncio.get_running_loop().run_in_executor(self._executor, self.grab)
+        except Exception as error:
+            raise DeviceUnavailableError(f"capturing the screen of {self.display} failed: {error}") from None
+        width, height = shot.size
+        image = Screenshot(loader=lambda: _to_image(shot), size=(width, height))
+        return Observation(screenshot=image, screen=self.screen, app=self.display)  # where, not which window
+
+    async def execute(self, action: Action) -> ExecutionResult:
+        if self._executor is None:
+            raise DeviceUnavailableError("the desktop environment was closed", restart_required=True)
+        if action.type not in SUPPORTED:
+            raise ActionRejectedError(
+                f"the desktop cannot {action.type}; it supports {', '.join(sorted(SUPPORTED))}"
+            )
+        if action.positional:
+            check_on_screen(action, self.screen)
+        left, top = self.offset
+        inp = self.input
+        match action.type:
+            case "click":
+                await inp.click(action.x + left, action.y + top, action.button, action.count)
+            case "move":
+                await inp.move(action.x + left, action.y + top)
+            case "drag":
+                await inp.drag(action.x + left, action.y + top, action.to_x + left, action.to_y + top, 0.3)
+            case "long_press":
+                await inp.drag(
+                    action.x + left, action.y + top, action.x + left, action.y + top, action.duration
+                )
+            case "scroll":
+                x = action.x if action.x is not None else self.screen.width // 2
+                y = action.y if action.y is not None else self.screen.height // 2
+                await inp.scroll(x + left, y + top, self._notches(action.dx), self._notches(action.dy))
+            case "type":
+                await inp.type(action.text)
+            case "key":
+                await inp.key(action.keys)
+            case "wait":
+                await asyncio.sleep(action.seconds)
+        return ExecutionResult(ok=True)

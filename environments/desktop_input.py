@@ -1,0 +1,176 @@
+"""Pointer and keyboard input for the desktop adapter: xdotool (default on Linux) or pyautogui.
+
+xdotool types any Unicode text (it remaps a spare keycode) and talks to whichever display it is
+given, so it is the default where it is installed. pyautogui works everywhere pyautogui does, but
+only types characters on its keyboard map, and opens its X connection once, at import.
+Coordinates here are absolute (the monitor offset is already added).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol, TypeVar
+
+from environments.base import ActionRejectedError, DeviceUnavailableError
+
+T = TypeVar("T")
+
+XDOTOOL_KEYS: dict[str, str] = {
+    "enter": "Return", "tab": "Tab", "space": "space", "backspace": "BackSpace", "delete": "Delete",
+    "escape": "Escape", "insert": "Insert", "up": "Up", "down": "Down", "left": "Left", "right": "Right",
+    "home": "Home", "end": "End", "pageup": "Prior", "pagedown": "Next", "ctrl": "ctrl", "alt": "alt",
+    "shift": "shift", "meta": "super", "capslock": "Caps_Lock", "numlock": "Num_Lock",
+    "scrolllock": "Scroll_Lock", "printscreen": "Print", "pause": "Pause", "contextmenu": "Menu",
+    "menu": "Menu",
+    "volumeup": "XF86AudioRaiseVolume", "volumedown": "XF86AudioLowerVolume", "volumemute": "XF86AudioMute",
+    "power": "XF86PowerOff", "search": "XF86Search", "back": "XF86Back", "homescreen": "XF86HomePage",
+    "!": "exclam", '"': "quotedbl", "#": "numbersign", "$": "dollar", "%": "percent", "&": "ampersand",
+    "'": "apostrophe", "(": "parenleft", ")": "parenright", "*": "asterisk", "+": "plus", ",": "comma",
+    "-": "minus", ".": "period", "/": "slash", ":": "colon", ";": "semicolon", "<": "less", "=": "equal",
+    ">": "greater", "?": "question", "@": "at", "[": "bracketleft", "\\": "backslash", "]": "bracketright",
+    "^": "asciicircum", "_": "underscore", "`": "grave", "{": "braceleft", "|": "bar", "}": "braceright",
+    "~": "asciitilde",
+} | {f"f{i}": f"F{i}" for i in range(1, 25)}  # fmt: skip
+
+PYAUTOGUI_KEYS: dict[str, str] = {"escape": "esc", "meta": "win", "contextmenu": "apps", "menu": "apps"}
+BUTTONS = {"left": 1, "middle": 2, "right": 3}
+
+
+def _reject_key(key: str, known: Sequence[str]) -> ActionRejectedError:
+    return ActionRejectedError(
+        f"the desktop has no {key!r} key; keys it can press: {', '.join(sorted(known))}"
+    )
+
+
+def xdotool_key(key: str) -> str:
+    if key in XDOTOOL_KEYS:
+        return XDOTOOL_KEYS[key]
+    if len(key) == 1 and key.isalnum():
+        return key
+    raise _reject_key(key, [k for k in XDOTOOL_KEYS if len(k) > 1])
+
+
+class InputBackend(Protocol):
+    async def click(self, x: int, y: int, button: str, count: int) -> None: ...
+    async def move(self, x: int, y: int) -> None: ...
+    async def drag(self, x: int, y: int, to_x: int, to_y: int, seconds: float) -> None: ...
+    async def scroll(self, x: int, y: int, steps_x: int, steps_y: int) -> None: ...
+    async def type(self, text: str) -> None: ...
+    async def key(self, keys: Sequence[str]) -> None: ...
+
+
+class XdotoolInput:
+    """Each action is one xdotool command line (chained subcommands), run without a shell."""
+
+    def __init__(self, display: str, *, type_delay_ms: int = 5) -> None:
+        self.env = {**os.environ, "DISPLAY": display}
+        self.type_delay_ms = type_delay_ms
+
+    async def run(self, *args: str | int | float) -> None:
+        process = await asyncio.create_subprocess_exec(
+            "xdotool", *map(str, args), env=self.env, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        _out, err = await process.communicate()
+        if process.returncode != 0:
+            message = err.decode(errors="replace").strip()
+            raise DeviceUnavailableError(f"xdotool failed on {self.env['DISPLAY']}: {message}")
+
+    async def click(self, x: int, y: int, button: str, count: int) -> None:
+        await self.run("mousemove", x, y, "click", "--repeat", count, "--delay", 60, BUTTONS[button])
+
+    async def move(self, x: int, y: int) -> None:
+        await self.run("mousemove", x, y)
+
+    async def drag(self, x: int, y: int, to_x: int, to_y: int, seconds: float) -> None:
+        mid_x, mid_y = (x + to_x) // 2, (y + to_y) // 2
+        pause = f"{max(seconds, 0.05) / 2:.3f}"
+        await self.run("mousemove", x, y, "mousedown", 1, "sleep", pause, "mousemove", mid_x, mid_y,
+                       "sleep", pause, "mousemove", to_x, to_y, "mouseup", 1)  # fmt: skip
+
+    async def scroll(self, x: int, y: int, steps_x: int, steps_y: int) -> None:
+        args: list[str | int] = ["mousemove", x, y]
+        if steps_y:
+            args += ["click", "--repeat", abs(steps_y), "--delay", 10, 5 if steps_y > 0 else 4]
+        if steps_x:
+            args += ["click", "--repeat", abs(steps_x), "--delay", 10, 7 if steps_x > 0 else 6]
+        await self.run(*args)
+
+    async def type(self, text: str) -> None:
+        await self.run("type", "--delay", self.type_delay_ms, "--", text)
+
+    async def key(self, keys: Sequence[str]) -> None:
+        await self.run("key", "+".join(xdotool_key(k) for k in keys))
+
+
+class PyAutoGuiInput:
+    """pyautogui on the adapter's worker thread, bound to the adapter's display."""
+
+    def __init__(
+        self, display: str | None, call: Callable[[Callable[[], T]], Awaitable[T]], **opts: Any
+    ) -> None:
+        self.call = call
+        self.interval = float(opts.get("type_interval_s", 0.0))
+        self.gui = self._import(display)
+
+    @staticmethod
+    def _import(display: str | None) -> Any:
+        """pyautogui opens its X connection at import, from DISPLAY: give it a fresh one to our display."""
+        os.environ.setdefault("XDG_SESSION_TYPE", "x11")
+        if display:
+            os.environ.setdefault("DISPLAY", display)
+        import pyautogui
+
+        pyautogui.FAILSAFE = False  # a corner is a legitimate place to click
+        pyautogui.PAUSE = 0
+        x11 = sys.modules.get("pyautogui._pyautogui_x11")
+        if display and x11 is not None:
+            from Xlib.display import Display
+
+            x11._display = Display(display)
+        return pyautogui
+
+    def name(self, key: str) -> str:
+        mapped = PYAUTOGUI_KEYS.get(key, key)
+        if mapped not in self.gui.KEYBOARD_KEYS:
+            raise _reject_key(key, [k for k in self.gui.KEYBOARD_KEYS if len(k) > 1])
+        return mapped
+
+    async def click(self, x: int, y: int, button: str, count: int) -> None:
+        await self.call(lambda: self.gui.click(x, y, clicks=count, interval=0.06, button=button))
+
+    async def move(self, x: int, y: int) -> None:
+        await self.call(lambda: self.gui.moveTo(x, y))
+
+    async def drag(self, x: int, y: int, to_x: int, to_y: int, seconds: float) -> None:
+        def run() -> None:
+            self.gui.moveTo(x, y)
+            self.gui.mouseDown()
+            self.gui.moveTo(to_x, to_y, duration=max(seconds, 0.05))
+            self.gui.mouseUp()
+
+        await self.call(run)
+
+    async def scroll(self, x: int, y: int, steps_x: int, steps_y: int) -> None:
+        def run() -> None:
+            if steps_y:
+                self.gui.scroll(-steps_y, x=x, y=y)  # pyautogui: positive scrolls up
+            if steps_x:
+                self.gui.hscroll(steps_x, x=x, y=y)
+
+        await self.call(run)
+
+    async def type(self, text: str) -> None:
+        missing = sorted({c for c in text if c not in self.gui.KEYBOARD_KEYS and c != "\n"})
+        if missing:
+            raise ActionRejectedError(
+                f"pyautogui cannot type {''.join(missing)!r}; input_backend='xdotool' types any Unicode text"
+            )
+        await self.call(lambda: self.gui.write(text, interval=self.interval))
+
+    async def key(self, keys: Sequence[str]) -> None:
+        names = [self.name(k) for k in keys]
+        await self.call(lambda: self.gui.hotkey(*names))

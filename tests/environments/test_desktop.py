@@ -1,0 +1,130 @@
+"""The desktop adapter on a private Xvfb with a real Tk program, at 1920x1080 and at 3840x2160."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from x_display import XScreen
+
+from environments import ActionRejectedError, DeviceUnavailableError
+from environments.desktop import DesktopEnvironment
+from tools import Click, Key, Navigate, Scroll, Type
+
+Run = Callable[[Coroutine[Any, Any, Any]], Any]
+
+
+@pytest.fixture(scope="module", params=[(1920, 1080), (3840, 2160)], ids=["1080p", "4k"])
+def screen(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[XScreen]:
+    x_screen = XScreen(*request.param, tmp_path_factory.mktemp("xscreen"))
+    yield x_screen
+    x_screen.stop()
+
+
+@pytest.fixture
+def desktop(screen: XScreen, run: Run) -> Iterator[DesktopEnvironment]:
+    env = DesktopEnvironment(display=screen.display)
+    yield env
+    run(env.close())
+
+
+def test_observation_is_the_whole_screen_in_real_pixels(
+    desktop: DesktopEnvironment, screen: XScreen, run: Run
+) -> None:
+    observation = run(desktop.observe())
+    assert observation.screen.width == screen.width and observation.screen.height == screen.height
+    assert observation.screenshot.size == (screen.width, screen.height)
+    assert observation.dpr == 1.0
+    image = observation.screenshot.image
+    assert image.getpixel((screen.width // 2 + 100, screen.height // 2 + 100)) == (0, 255, 0)  # the Tk canvas
+    assert image.getpixel((10, screen.height - 10)) == (0x20, 0x20, 0x20)  # the Tk window background
+
+
+def test_a_click_lands_on_the_exact_pixel(desktop: DesktopEnvironment, screen: XScreen, run: Run) -> None:
+    x, y = screen.width // 2 + 37, screen.height // 2 + 53
+    before = len(screen.state().get("clicks", []))
+    run(desktop.execute(Click(x=x, y=y)))
+    state = screen.wait_for(lambda s: len(s["clicks"]) > before)
+    assert state["clicks"][-1] == [x, y]
+
+
+def test_clicking_and_typing_change_the_program(
+    desktop: DesktopEnvironment, screen: XScreen, run: Run
+) -> None:
+    run(desktop.execute(Click(x=300, y=120)))  # the entry; no window manager, so focus follows the pointer
+    run(desktop.execute(Key(keys=["ctrl", "a"])))  # Tk: to the start of the line
+    run(desktop.execute(Type(text="hello wörld!")))
+    run(desktop.execute(Key(keys=["end"])))
+    run(desktop.execute(Key(keys=["backspace"])))
+    run(desktop.execute(Click(x=screen.width - 200, y=screen.height - 160)))  # Submit, in the far corner
+    state = screen.wait_for(lambda s: s["submitted"] is not None)
+    assert state["submitted"] == "hello wörld"
+
+
+def test_scroll_turns_the_wheel_by_notches_of_100_px(
+    desktop: DesktopEnvironment, screen: XScreen, run: Run
+) -> None:
+    before = screen.state()["wheel"]
+    run(desktop.execute(Scroll(x=screen.width // 2 + 50, y=screen.height // 2 + 50, dy=300)))
+    state = screen.wait_for(lambda s: s["wheel"] == before + 3)
+    assert state["wheel"] == before + 3
+
+
+def test_bad_input_is_refused_and_the_desktop_stays_usable(
+    desktop: DesktopEnvironment, screen: XScreen, run: Run
+) -> None:
+    with pytest.raises(ActionRejectedError, match=f"off the {screen.width}x{screen.height} screen"):
+        run(desktop.execute(Click(x=screen.width, y=0)))
+    with pytest.raises(ActionRejectedError, match="the desktop has no 'camera' key"):
+        run(desktop.execute(Key(keys=["camera"])))
+    with pytest.raises(ActionRejectedError, match="the desktop cannot navigate"):
+        run(desktop.execute(Navigate(url="https://example.com")))
+    assert run(desktop.observe()).screenshot.size == (screen.width, screen.height)
+
+
+def test_a_monitor_at_an_offset_gets_its_own_origin(screen: XScreen, run: Run) -> None:
+    """Screen space starts at the chosen monitor's top-left; the adapter adds the offset."""
+    left, top = screen.width // 2, screen.height // 2  # a "monitor" whose origin is the Tk canvas corner
+    env = DesktopEnvironment(
+        display=screen.display, monitor={"left": left, "top": top, "width": left, "height": top}
+    )
+    try:
+        observation = run(env.observe())
+        assert observation.screen.width == left and observation.screenshot.size == (left, top)
+        assert observation.screenshot.image.getpixel((5, 5)) == (0, 255, 0)
+        before = len(screen.state()["clicks"])
+        run(env.execute(Click(x=11, y=12)))
+        state = screen.wait_for(lambda s: len(s["clicks"]) > before)
+        assert state["clicks"][-1] == [left + 11, top + 12]
+    finally:
+        run(env.close())
+
+
+def test_pyautogui_input_works_too(screen: XScreen, run: Run) -> None:
+    env = DesktopEnvironment(display=screen.display, input_backend="pyautogui")
+    try:
+        x, y = screen.width // 2 + 5, screen.height // 2 + 6
+        before = len(screen.state()["clicks"])
+        run(env.execute(Click(x=x, y=y)))
+        assert screen.wait_for(lambda s: len(s["clicks"]) > before)["clicks"][-1] == [x, y]
+        with pytest.raises(ActionRejectedError, match="pyautogui cannot type '你'"):
+            run(env.execute(Type(text="你")))
+    finally:
+        run(env.close())
+
+
+def test_no_display_says_what_to_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DISPLAY", raising=False)
+    with pytest.raises(DeviceUnavailableError, match=r"no X display: set DISPLAY .*Xvfb :99.*--env browser"):
+        DesktopEnvironment()
+    with pytest.raises(DeviceUnavailableError, match="cannot open the X display :4242"):
+        DesktopEnvironment(display=":4242")
+
+
+def test_an_unknown_monitor_lists_the_real_ones(screen: XScreen, tmp_path: Path) -> None:
+    with pytest.raises(
+        ValueError, match=rf"no monitor 7; this display has 0: {screen.width}x{screen.height}\+0\+0"
+    ):
+        DesktopEnvironment(display=screen.display, monitor=7)
