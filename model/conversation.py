@@ -7,6 +7,8 @@ Images in a request are already at the frame's smart-resized size, so no backend
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import Literal
 
 from PIL import Image
@@ -21,12 +23,58 @@ class TextPart(BaseModel):
     text: str
 
 
+class LazyImage:
+    """An image made on first use, with its size known up front.
+
+    The loop hands families the frame-sized screenshot this way: a backend that needs pixels (a
+    transformers processor, an HTTP request) resizes once, when it encodes; one that needs only the
+    size (the scripted backend, token accounting) never pays for decoding and resampling.
+    """
+
+    __slots__ = ("_factory", "_image", "_lock", "height", "width")
+
+    def __init__(self, factory: Callable[[], Image.Image], size: tuple[int, int]) -> None:
+        self._factory: Callable[[], Image.Image] | None = factory
+        self._image: Image.Image | None = None
+        self._lock = threading.Lock()
+        self.width, self.height = size
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.width, self.height
+
+    def load(self) -> Image.Image:
+        with self._lock:
+            if self._image is None:
+                assert self._factory is not None
+                image = self._factory()
+                if image.size != self.size:
+                    raise ValueError(f"lazy image promised {self.size} but made {image.size}")
+                self._image, self._factory = image, None
+            return self._image
+
+    def __repr__(self) -> str:
+        return f"LazyImage({self.width}x{self.height}, {'loaded' if self._image is not None else 'pending'})"
+
+
+ImageLike = Image.Image | LazyImage
+
+
+def pixels(image: ImageLike) -> Image.Image:
+    """The PIL image behind an ImageLike (making a lazy one now)."""
+    return image.load() if isinstance(image, LazyImage) else image
+
+
 class ImagePart(BaseModel):
-    """An image exactly as the model must see it (resized by the frame)."""
+    """An image exactly as the model must see it (resized by the frame), possibly not made yet."""
 
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
     type: Literal["image"] = "image"
-    image: Image.Image
+    image: ImageLike
+
+    @property
+    def pixels(self) -> Image.Image:
+        return pixels(self.image)
 
 
 class Message(BaseModel):
@@ -60,7 +108,8 @@ class ModelRequest(BaseModel):
     frame: Frame | None = Field(None, description="the frame of the newest screenshot in the request")
     settings: GenerationSettings = Field(default_factory=GenerationSettings)
 
-    def images(self) -> list[Image.Image]:
+    def images(self) -> list[ImageLike]:
+        """The request's images in order; `.size` is free, `model.conversation.pixels()` makes them."""
         return [p.image for m in self.messages for p in m.content if isinstance(p, ImagePart)]
 
 

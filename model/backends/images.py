@@ -17,6 +17,7 @@ from typing import Literal
 
 from PIL import Image
 
+from model.conversation import LazyImage
 from model.frame import Frame, FrameError
 
 ImageFormat = Literal["png", "jpeg", "webp"]
@@ -116,6 +117,6 @@ def decode_data_url(url: str) -> Image.Image:
     return image
 
 
-def image_tokens(image: Image.Image, factor: int) -> int:
+def image_tokens(image: Image.Image | LazyImage, factor: int) -> int:
     """LLM tokens for an image already at its smart-resized size: (w/factor) * (h/factor)."""
     return (image.width // factor) * (image.height // factor)

@@ -26,7 +26,7 @@ from model.backends.spec import (
     hub_offline,
     unavailable_message,
 )
-from model.conversation import GenerationSettings, ImagePart, ModelReply, ModelRequest
+from model.conversation import GenerationSettings, ImagePart, ModelReply, ModelRequest, pixels
 
 END_TOKENS = ("<|im_end|>", "<|endoftext|>", "<|end_of_text|>")
 
@@ -252,7 +252,7 @@ class TransformersBackend:
             for m in request.messages
         ]
         text = processor.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-        images = request.images()
+        images = [pixels(image) for image in request.images()]
         if not images:
             return processor(text=[text], return_tensors="pt")
         areas = [image.width * image.height for image in images]

@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
 
 from model.answer import Box, ParsedAnswer
-from model.conversation import Message
+from model.conversation import ImageLike, Message
 from model.frame import CoordinateSpace, Frame
 from tools import Action
 
@@ -27,7 +26,7 @@ class HistoryStep(BaseModel):
     actions: list[Action] = Field(default_factory=list)
     raw: str = Field("", description="the model's own answer text, secrets already masked")
     frame: Frame | None = None
-    screenshot: Image.Image | None = Field(None, description="resized screenshot, or None once dropped")
+    screenshot: ImageLike | None = Field(None, description="resized screenshot, or None once dropped")
     note: str = Field("", description="feedback after the step (an execution note, a parse error)")
 
 
@@ -55,14 +54,14 @@ class Family(Protocol):
         task: str,
         actions: frozenset[str],
         frame: Frame,
-        screenshot: Image.Image,
+        screenshot: ImageLike,
         history: Sequence[HistoryStep] = (),
         notes: Sequence[str] = (),
     ) -> list[Message]:
         """The full conversation for the next step; `screenshot` is already resized to the frame."""
         ...
 
-    def grounding_messages(self, *, instruction: str, frame: Frame, screenshot: Image.Image) -> list[Message]:
+    def grounding_messages(self, *, instruction: str, frame: Frame, screenshot: ImageLike) -> list[Message]:
         """One-call grounding: 'where is <instruction>?' in the family's grounding prompt."""
         ...
 

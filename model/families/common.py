@@ -11,11 +11,10 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
-from PIL import Image
 from pydantic import ValidationError
 
 from model.answer import Box, GroundedAction, ParsedAnswer, ParseError
-from model.conversation import ImagePart, Message, TextPart
+from model.conversation import ImageLike, ImagePart, Message, TextPart
 from model.families.base import HistoryStep
 from model.families.textparse import LiteralError, as_numbers, bounded, strip_chat_tokens
 from model.frame import CoordinateSpace, Frame, FrameError
@@ -244,7 +243,7 @@ class FamilyBase:
         task: str,
         actions: frozenset[str],
         frame: Frame,
-        screenshot: Image.Image,
+        screenshot: ImageLike,
         history: Sequence[HistoryStep] = (),
         notes: Sequence[str] = (),
     ) -> list[Message]:
@@ -275,7 +274,7 @@ def assemble(
     task: str,
     history: Sequence[HistoryStep],
     notes: Sequence[str],
-    screenshot: Image.Image,
+    screenshot: ImageLike,
     render_step: Callable[[HistoryStep], str],
 ) -> list[Message]:
     """A multi-turn conversation: steps with a screenshot are (user image, assistant answer) turns;

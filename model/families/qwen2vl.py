@@ -16,10 +16,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from PIL import Image
-
 from model.answer import Box, GroundedAction
-from model.conversation import ImagePart, Message, TextPart
+from model.conversation import ImageLike, ImagePart, Message, TextPart
 from model.families.common import (
     FamilyBase,
     fail,
@@ -99,7 +97,7 @@ class Qwen2VL(FamilyBase):
             f"{FN_RESULT}: Tool results\n{FN_EXIT}: Reply based on tool results. Images need to be rendered as ![](url)"
         )
 
-    def grounding_messages(self, *, instruction: str, frame: Frame, screenshot: Image.Image) -> list[Message]:
+    def grounding_messages(self, *, instruction: str, frame: Frame, screenshot: ImageLike) -> list[Message]:
         """OS-Atlas's prompt (OS-Copilot/OS-Atlas README), answered with Qwen2-VL box tokens."""
         text = (
             "In this UI screenshot, what is the position of the element corresponding to the command "

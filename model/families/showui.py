@@ -15,10 +15,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from PIL import Image
-
 from model.answer import Box, GroundedAction
-from model.conversation import ImagePart, Message, TextPart
+from model.conversation import ImageLike, ImagePart, Message, TextPart
 from model.families.base import HistoryStep
 from model.families.common import (
     FamilyBase,
@@ -105,7 +103,7 @@ class ShowUI(FamilyBase):
         task: str,
         actions: frozenset[str],
         frame: Frame,
-        screenshot: Image.Image,
+        screenshot: ImageLike,
         history: Sequence[HistoryStep] = (),
         notes: Sequence[str] = (),
     ) -> list[Message]:
@@ -119,7 +117,7 @@ class ShowUI(FamilyBase):
             render_step=self.render_step,
         )
 
-    def grounding_messages(self, *, instruction: str, frame: Frame, screenshot: Image.Image) -> list[Message]:
+    def grounding_messages(self, *, instruction: str, frame: Frame, screenshot: ImageLike) -> list[Message]:
         content = [TextPart(text=GROUNDING_SYSTEM), ImagePart(image=screenshot), TextPart(text=instruction)]
         return [Message(role="user", content=content)]
 

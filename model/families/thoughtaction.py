@@ -15,10 +15,8 @@ import re
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from PIL import Image
-
 from model.answer import Box, GroundedAction
-from model.conversation import ImagePart, Message, TextPart
+from model.conversation import ImageLike, ImagePart, Message, TextPart
 from model.families.base import HistoryStep
 from model.families.common import (
     FamilyBase,
@@ -87,7 +85,7 @@ class ThoughtActionFamily(FamilyBase):
         task: str,
         actions: frozenset[str],
         frame: Frame,
-        screenshot: Image.Image,
+        screenshot: ImageLike,
         history: Sequence[HistoryStep] = (),
         notes: Sequence[str] = (),
     ) -> list[Message]:
@@ -101,7 +99,7 @@ class ThoughtActionFamily(FamilyBase):
             render_step=self.render_step,
         )
 
-    def grounding_messages(self, *, instruction: str, frame: Frame, screenshot: Image.Image) -> list[Message]:
+    def grounding_messages(self, *, instruction: str, frame: Frame, screenshot: ImageLike) -> list[Message]:
         text = self.grounding_template().replace("{instruction}", instruction)
         return [Message(role="user", content=[TextPart(text=text), ImagePart(image=screenshot)])]
 

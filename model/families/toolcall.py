@@ -17,10 +17,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from PIL import Image
-
 from model.answer import Box, GroundedAction
-from model.conversation import ImagePart, Message, TextPart
+from model.conversation import ImageLike, ImagePart, Message, TextPart
 from model.families.common import FamilyBase, fail, make_action, scroll_amount, split_keys, wait_seconds
 from model.families.textparse import (
     MAX_CALLS,
@@ -62,7 +60,7 @@ class ToolCallFamily(FamilyBase):
     def task_text(self, task: str) -> str:
         return f"The user query: {task}"
 
-    def grounding_messages(self, *, instruction: str, frame: Frame, screenshot: Image.Image) -> list[Message]:
+    def grounding_messages(self, *, instruction: str, frame: Frame, screenshot: ImageLike) -> list[Message]:
         """The cookbook's computer_use grounding: the tool schema, the screenshot, the query."""
         system = self.system_prompt(frozenset({"click"}), frame)
         user = Message(role="user", content=[ImagePart(image=screenshot), TextPart(text=instruction)])
