@@ -1,0 +1,251 @@
+"""The public Python API: `Agent(env, backend, family, config).run(task)` and a synchronous facade.
+
+    agent = Agent(env, backend, "qwen25vl", AgentConfig(max_steps=20), confirm=my_callback)
+    result = await agent.run("Sign up as Ada with {{secret:EMAIL}}")
+    result.status, result.reason, result.answer, result.steps, result.record_dir
+
+`run_sync` serves scripts: it creates the environment and backend inside its own event loop (they
+are usually bound to one), runs the task and closes what it created.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from agent.config import AgentConfig
+from agent.loop import ConfirmCallback, EventCallback, RunContext, RunState, StepEvent, run_steps
+from agent.report import write_report
+from agent.secrets import SecretStore
+from agent.trajectory import RunRecord, RunStatus, TrajectoryRecorder
+from model.backends.base import Backend
+from model.conversation import GenerationSettings
+from model.families.base import Family
+
+
+class RunResult(BaseModel):
+    """How a run ended. `status` is success only when the model declared success."""
+
+    status: RunStatus
+    reason: str = ""
+    answer: str | None = None
+    steps: int = 0
+    tokens: int = 0
+    seconds: float = 0.0
+    record_dir: Path | None = None
+    report: Path | None = None
+    state: RunState | None = Field(
+        None, repr=False, description="the final run state (for resume or debugging)"
+    )
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "success"
+
+
+def _resolve_family(family: Family | str) -> Family:
+    if not isinstance(family, str):
+        return family
+    from model.families import get_family  # type: ignore[attr-defined]
+
+    return get_family(family)
+
+
+class Agent:
+    """One agent on one environment with one model. `run` may be called again for a new task."""
+
+    def __init__(
+        self,
+        env: Any,
+        backend: Backend,
+        family: Family | str,
+        config: AgentConfig | None = None,
+        *,
+        confirm: ConfirmCallback | None = None,
+        secrets: SecretStore | dict[str, str] | None = None,
+        on_event: EventCallback | None = None,
+        settings: GenerationSettings | None = None,
+        model_name: str = "",
+        scripted: bool | None = None,
+    ) -> None:
+        self.env = env
+        self.backend = backend
+        self.family = _resolve_family(family)
+        self.config = config or AgentConfig()
+        self.confirm = confirm
+        if isinstance(secrets, dict):
+            secrets = SecretStore(secrets)
+        self.secrets = secrets if secrets is not None else SecretStore.load(file=self.config.secrets_file)
+        self.on_event = on_event
+        self.settings = settings
+        self.model_name = model_name or getattr(backend, "model", "") or ""
+        self.scripted = getattr(backend, "name", "") == "scripted" if scripted is None else scripted
+        self._context: RunContext | None = None
+        self._stop = False
+
+    def request_stop(self) -> None:
+        """Stop after the current step (the first Ctrl-C): the step is recorded, the report written."""
+        self._stop = True
+        if self._context is not None:
+            self._context.stop_requested = True
+
+    def new_state(self, task: str) -> RunState:
+        """A fresh serializable state for `task` (what a LangGraph graph starts from)."""
+        self.secrets.require(task)
+        return RunState(run_id=time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6], task=task)
+
+    def context(self, *, on_event: EventCallback | None = None) -> RunContext:
+        """The live half of a run, rebuilt the same way for a fresh run or a resumed checkpoint."""
+        record_dir = self.config.record_dir
+        return RunContext(
+            env=self.env,
+            backend=self.backend,
+            family=self.family,
+            config=self.config,
+            secrets=self.secrets,
+            confirm=self.confirm,
+            recorder=TrajectoryRecorder(record_dir, self.secrets) if record_dir is not None else None,
+            on_event=on_event or self.on_event,
+            settings=self.settings,
+            stop_requested=self._stop,
+        )
+
+    def _run_record(self, state: RunState, started: float) -> RunRecord:
+        return RunRecord(
+            id=state.run_id,
+            task=self.secrets.mask(state.task),
+            status=state.status,
+            reason=state.reason,
+            answer=state.answer,
+            started_at=started,
+            finished_at=time.time() if state.phase == "done" else None,
+            env=getattr(self.env, "name", type(self.env).__name__),
+            backend=getattr(self.backend, "name", type(self.backend).__name__),
+            model=self.model_name,
+            family=getattr(self.family, "name", ""),
+            scripted=self.scripted,
+            steps=state.steps_done,
+            tokens=state.tokens.model_dump(),
+            config=self.config.model_dump(mode="json"),
+        )
+
+    async def run(self, task: str, *, state: RunState | None = None) -> RunResult:
+        """Run `task` to the end (or continue `state`); never raises for a run that merely fails."""
+        state = state or self.new_state(task)
+        ctx = self.context()
+        self._context = ctx
+        started = time.time()
+        if ctx.recorder is not None:
+            ctx.recorder.write_run(self._run_record(state, started))
+        await ctx.emit(StepEvent(kind="run_started", message=self.secrets.mask(task)))
+        try:
+            state = await run_steps(state, ctx)
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            state.status, state.reason, state.phase = "stopped", "interrupted by the user", "done"
+            raise
+        finally:
+            self._context = None
+            await asyncio.shield(ctx.flush())
+            report = self._finalize(state, ctx, started)
+        await ctx.emit(StepEvent(kind="run_finished", step=state.steps_done, message=state.reason))
+        return RunResult(
+            status=state.status,
+            reason=state.reason,
+            answer=state.answer,
+            steps=state.steps_done,
+            tokens=state.tokens.total,
+            seconds=state.seconds_spent,
+            record_dir=self.config.record_dir,
+            report=report,
+            state=state,
+        )
+
+    def _finalize(self, state: RunState, ctx: RunContext, started: float) -> Path | None:
+        if state.status == "running":
+            state.status, state.reason = "stopped", state.reason or "the run was interrupted"
+        state.phase = "done"
+        if ctx.recorder is None:
+            return None
+        ctx.recorder.write_run(self._run_record(state, started))
+        if not self.config.report:
+            return None
+        return write_report(ctx.recorder.root)
+
+    async def stream(self, task: str) -> AsyncIterator[StepEvent]:
+        """The run's events as they happen; the last one is `run_finished`."""
+        queue: asyncio.Queue[StepEvent | None] = asyncio.Queue()
+        previous = self.on_event
+
+        async def forward(event: StepEvent) -> None:
+            if previous is not None:
+                result = previous(event)
+                if inspect.isawaitable(result):
+                    await result
+            await queue.put(event)
+
+        self.on_event = forward
+        runner = asyncio.ensure_future(self.run(task))
+        runner.add_done_callback(lambda _: queue.put_nowait(None))
+        try:
+            while (event := await queue.get()) is not None:
+                yield event
+            runner.result()
+        finally:
+            self.on_event = previous
+            if not runner.done():
+                runner.cancel()
+
+    def run_sync(self, task: str) -> RunResult:
+        """Run in a fresh event loop: for environments and backends not bound to another loop."""
+        return asyncio.run(self.run(task))
+
+
+Factory = Callable[[], Any]
+
+
+async def _build(thing: Any) -> tuple[Any, bool]:
+    """An object as is, or the result of calling a (possibly async) factory, which we then own."""
+    if callable(thing) and not hasattr(thing, "observe") and not hasattr(thing, "complete"):
+        made = thing()
+        return (await made if inspect.isawaitable(made) else made), True
+    return thing, False
+
+
+def run_sync(
+    task: str,
+    *,
+    env: Any | Factory,
+    backend: Backend | Factory,
+    family: Family | str,
+    config: AgentConfig | None = None,
+    confirm: ConfirmCallback | None = None,
+    secrets: SecretStore | dict[str, str] | None = None,
+    on_event: EventCallback | None = None,
+) -> RunResult:
+    """Synchronous one-shot run for scripts; factories (e.g. `lambda: BrowserEnvironment.launch(url)`)
+    are called inside the run's event loop, and what they made is closed afterwards."""
+
+    async def main() -> RunResult:
+        environment, own_env = await _build(env)
+        try:
+            model, own_backend = await _build(backend)
+            try:
+                agent = Agent(
+                    environment, model, family, config, confirm=confirm, secrets=secrets, on_event=on_event
+                )
+                return await agent.run(task)
+            finally:
+                if own_backend:
+                    await model.aclose()
+        finally:
+            if own_env:
+                await environment.close()
+
+    return asyncio.run(main())

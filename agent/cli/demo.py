@@ -1,0 +1,81 @@
+"""`agent demo`: the whole loop on the bundled demo site with a SCRIPTED model, no GPU needed.
+
+The answers come from a script that reads the page (agent.demo_site.script), written in the chosen
+family's real output format; parser, frames, guards, Chromium, trajectory and report are the real
+ones. Everything it prints and writes says it was scripted.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from agent.config import Settings
+
+DEMO_TASK = "Create an account for Ada Lovelace (ada@example.com) on the Pro plan."
+HELP = "watch the full loop on the bundled demo site with a scripted model (no GPU, no weights)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--family", default="qwen25vl", help="answer format to script (qwen2vl, qwen25vl, uitars15...)"
+    )
+    parser.add_argument("--record", metavar="DIR", help="trajectory folder (default runs/demo-<time>)")
+    parser.add_argument("--headed", action="store_true", default=None, help="show the browser window")
+    parser.add_argument("--config", metavar="FILE", help="TOML/YAML settings (see `agent run`)")
+
+
+def run(args: argparse.Namespace) -> int:
+    import asyncio
+    import time
+    from pathlib import Path
+
+    from rich.console import Console
+
+    from agent.cli.run import settings_from_args
+
+    settings = settings_from_args(args, confirm="ask")
+    if settings.agent.record_dir is None:
+        settings.agent.record_dir = Path("runs") / time.strftime("demo-%Y%m%d-%H%M%S")
+    console = Console(stderr=True, highlight=False)
+    return asyncio.run(_main(args.family, settings, console))
+
+
+async def _main(family_name: str, settings: Settings, console: Console) -> int:
+    from agent.api import Agent
+    from agent.cli import UsageError
+    from agent.cli.run import (
+        open_environment,
+        print_result,
+        progress_printer,
+        run_with_interrupts,
+        terminal_confirm,
+    )
+    from agent.demo_site import serve_demo_site
+    from agent.demo_site.script import DemoScript
+    from model.backends import ScriptedBackend
+    from model.families import get_family
+
+    try:
+        family = get_family(family_name)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    console.print(
+        "[bold yellow]SCRIPTED DEMO:[/] the answers come from a script that reads the page, written in the "
+        f"{family.name} output format. No model is running; everything else is real."
+    )
+    browser_settings = settings.model_copy(update={"run": settings.run.model_copy(update={"env": "browser"})})
+    with serve_demo_site() as site:
+        env = await open_environment(browser_settings, site.url)
+        try:
+            backend = ScriptedBackend(DemoScript(env, family), model="demo-script")
+            agent = Agent(
+                env, backend, family, settings.agent, confirm=terminal_confirm(console),
+                on_event=progress_printer(console), scripted=True,
+            )  # fmt: skip
+            return print_result(console, await run_with_interrupts(agent, DEMO_TASK, console))
+        finally:
+            await env.close()

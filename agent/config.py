@@ -1,0 +1,196 @@
+"""Loop settings in one validated object, loaded from defaults, a file, the environment and the CLI.
+
+Precedence, highest first: command-line flags > environment variables `ANYRES_<FIELD>` > a TOML or
+YAML file (`--config`) > the defaults below. Keeping every knob here (and nothing in module globals)
+lets the same settings drive the CLI, the Python API and a LangGraph node.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+ENV_PREFIX = "ANYRES_"
+SECRET_ENV_PREFIX = "ANYRES_SECRET_"
+
+DEFAULT_RISK_KEYWORDS: tuple[str, ...] = (
+    "pay",
+    "payment",
+    "buy",
+    "purchase",
+    "checkout",
+    "place order",
+    "delete",
+    "remove",
+    "send",
+    "transfer",
+    "wire",
+)
+
+ConfirmPolicy = Literal["ask", "approve", "reject"]
+EnvName = Literal["browser", "desktop", "android", "gym"]
+
+
+class ConfigError(ValueError):
+    """A bad setting from a file or an environment variable; the message names the source and field."""
+
+
+class AgentConfig(BaseModel):
+    """Everything that shapes a run. Defaults are small and safe: a few images, a few retries, ask."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    # budgets
+    max_steps: int = Field(30, ge=1, le=10_000, description="steps before the run stops")
+    max_seconds: float = Field(900.0, gt=0, description="wall time before the run stops")
+    max_tokens: int = Field(1_000_000, ge=1, description="prompt + completion tokens before the run stops")
+    budget_warning_fraction: float = Field(
+        0.8, gt=0, le=1, description="warn the model once this share of any budget is spent"
+    )
+    # model input
+    history_images: int = Field(2, ge=0, le=20, description="recent screenshots kept in the prompt")
+    history_text_steps: int = Field(30, ge=0, description="older steps kept as text (thought + action)")
+    min_pixels: int | None = Field(None, ge=1, description="override the family's min_pixels")
+    max_pixels: int | None = Field(None, ge=1, description="override the family's max_pixels")
+    max_parse_retries: int = Field(2, ge=0, le=10, description="parse errors fed back per step")
+    # loop detection
+    loop_nudge_after: int = Field(2, ge=1, description="repeats with no visible change before a nudge")
+    loop_stop_after: int = Field(4, ge=1, description="repeats with no visible change before a stop")
+    change_threshold: float = Field(
+        0.0002,
+        ge=0,
+        le=1,
+        description="share of 160-px-wide thumbnail pixels that must change to count as a visible change "
+        "(0.0002 = 3 pixels: a toggled checkbox counts, a blinking caret does not)",
+    )
+    # safety
+    confirm: ConfirmPolicy = Field("ask", description="risky actions: ask, approve (--yes) or reject")
+    risk_keywords: list[str] = Field(default_factory=lambda: list(DEFAULT_RISK_KEYWORDS))
+    answer_ends_run: bool = Field(True, description="an answer action ends the run as a success")
+    secrets_file: Path | None = Field(None, description=".env-style or JSON file of secret values")
+    # execution and recording
+    settle_seconds: float = Field(0.0, ge=0, le=30, description="pause after acting, before observing")
+    record_dir: Path | None = Field(None, description="trajectory folder; None records nothing")
+    report: bool = Field(True, description="write report.html into record_dir when the run ends")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> AgentConfig:
+        if self.loop_stop_after < self.loop_nudge_after:
+            raise ValueError("loop_stop_after must be >= loop_nudge_after (nudge first, then stop)")
+        if self.min_pixels and self.max_pixels and self.min_pixels > self.max_pixels:
+            raise ValueError("min_pixels must be <= max_pixels")
+        return self
+
+
+class RunSettings(BaseModel):
+    """What `agent run` drives: the device, the model and the page. Same precedence as AgentConfig."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    env: EnvName = "browser"
+    url: str | None = None
+    model: str | None = Field(None, description="a preset name, a hub id or a local folder")
+    endpoint: str | None = Field(None, description="an OpenAI-compatible server, e.g. http://host:8000/v1")
+    family: str | None = Field(None, description="the model family, when the preset cannot tell")
+    allow_domains: list[str] = Field(default_factory=list)
+    headed: bool = False
+    width: int = Field(1280, ge=100)
+    height: int = Field(720, ge=100)
+
+
+class Settings(BaseModel):
+    """AgentConfig + RunSettings, as one file or one set of environment variables describes them."""
+
+    model_config = ConfigDict(extra="forbid")
+    agent: AgentConfig = Field(default_factory=AgentConfig)
+    run: RunSettings = Field(default_factory=RunSettings)
+
+
+def read_config_file(path: str | Path) -> dict[str, Any]:
+    """A flat or sectioned ([agent] / [run]) mapping from a .toml, .yaml/.yml or .json file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"cannot read config file {path}: {error.strerror or error}") from None
+    try:
+        if path.suffix == ".toml":
+            data: Any = tomllib.loads(text)
+        elif path.suffix == ".json":
+            data = json.loads(text)
+        else:
+            data = yaml.safe_load(text) or {}
+    except (tomllib.TOMLDecodeError, yaml.YAMLError, json.JSONDecodeError) as error:
+        raise ConfigError(f"{path} is not valid {path.suffix.lstrip('.') or 'YAML'}: {error}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path} must hold a mapping of settings, got {type(data).__name__}")
+    return data
+
+
+def _split(flat: Mapping[str, Any], source: str) -> dict[str, dict[str, Any]]:
+    """Route keys to the agent or run section; sections may also be given explicitly."""
+    out: dict[str, dict[str, Any]] = {"agent": {}, "run": {}}
+    for key, value in flat.items():
+        if key in ("agent", "run") and isinstance(value, Mapping):
+            for inner, v in value.items():
+                out[key][inner.replace("-", "_")] = v
+            continue
+        name = key.replace("-", "_")
+        if name in AgentConfig.model_fields:
+            out["agent"][name] = value
+        elif name in RunSettings.model_fields:
+            out["run"][name] = value
+        else:
+            raise ConfigError(f"{source}: unknown setting {key!r}")
+    return out
+
+
+def env_overrides(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """`ANYRES_MAX_STEPS=10` -> {"max_steps": "10"}; secrets (`ANYRES_SECRET_*`) are never settings."""
+    environ = os.environ if environ is None else environ
+    fields = set(AgentConfig.model_fields) | set(RunSettings.model_fields)
+    found: dict[str, Any] = {}
+    for key, value in environ.items():
+        if not key.startswith(ENV_PREFIX) or key.startswith(SECRET_ENV_PREFIX):
+            continue
+        name = key[len(ENV_PREFIX) :].lower()
+        if name not in fields:
+            continue
+        if name in ("allow_domains", "risk_keywords"):
+            found[name] = [v.strip() for v in value.split(",") if v.strip()]
+        else:
+            found[name] = value
+    return found
+
+
+def load_settings(
+    path: str | Path | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Merge defaults < file < environment < overrides (CLI flags; None values are ignored)."""
+    merged: dict[str, dict[str, Any]] = {"agent": {}, "run": {}}
+    layers = []
+    if path is not None:
+        layers.append((read_config_file(path), str(path)))
+    layers.append((env_overrides(environ), "environment"))
+    layers.append(({k: v for k, v in (overrides or {}).items() if v is not None}, "command line"))
+    for layer, source in layers:
+        for section, values in _split(layer, source).items():
+            merged[section].update(values)
+    try:
+        return Settings(agent=AgentConfig(**merged["agent"]), run=RunSettings(**merged["run"]))
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
+            for e in error.errors()
+        )
+        raise ConfigError(f"invalid settings: {problems}") from None

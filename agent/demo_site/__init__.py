@@ -1,0 +1,59 @@
+"""The bundled demo site (sign-up form, welcome page, checkout with a password and a Pay button).
+
+It is served on loopback by a tiny threaded HTTP server so that `agent run --url demo`, `agent demo`
+and the end-to-end tests need no network and no files outside the package.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from pathlib import Path
+from types import TracebackType
+
+SITE_DIR = Path(__file__).resolve().parent
+PAGES = ("index.html", "welcome.html", "checkout.html")
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        return None
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+
+class DemoSite:
+    """A running demo server; use as a context manager or call `close()`."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        handler = functools.partial(_QuietHandler, directory=str(SITE_DIR))
+        self._server = http.server.ThreadingHTTPServer((host, port), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="demo-site", daemon=True)
+        self._thread.start()
+        bound_host, bound_port = self._server.server_address[:2]
+        self.url = f"http://{bound_host}:{bound_port}/"
+
+    def page(self, name: str) -> str:
+        return self.url + name
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> DemoSite:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def serve_demo_site(host: str = "127.0.0.1", port: int = 0) -> DemoSite:
+    """Start serving the demo site on loopback (a free port by default); `.url` is the sign-up page."""
+    return DemoSite(host, port)

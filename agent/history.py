@@ -1,0 +1,97 @@
+"""History policy: the last few screenshots as images, older steps as text, the oldest dropped.
+
+Every past screenshot re-enters the vision encoder on every call, so images are the expensive part of
+a long run; a few recent ones are what the model needs to see what its last actions did. Text memory
+(thought + action + feedback) is cheap and keeps the plan. Both are bounded, so context stays flat
+over hundreds of steps.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from model.conversation import ImageLike
+from model.families.base import HistoryStep
+from model.frame import Frame
+from tools import Action
+from tools.schema import parse_action
+
+
+class StepMemory(BaseModel):
+    """One finished step as the run state keeps it: plain, serializable, secrets already masked."""
+
+    index: int
+    thought: str = ""
+    actions: list[dict[str, Any]] = Field(default_factory=list)
+    raw: str = ""
+    note: str = ""
+    frame: dict[str, Any] | None = None
+
+    def typed_actions(self) -> list[Action]:
+        return [parse_action(a) for a in self.actions]
+
+    def frame_object(self) -> Frame | None:
+        return Frame(**self.frame) if self.frame else None
+
+
+ImageLoader = Callable[[int], ImageLike | None]
+
+
+class ImageStore:
+    """Resized screenshots of recent steps, by step index; a live object, never part of the run state.
+
+    It keeps only as many images as the policy can use. After a resume from a checkpoint the store is
+    empty; `loader` (e.g. reading the trajectory) refills it, or those steps go in as text only.
+    """
+
+    def __init__(self, keep: int, loader: ImageLoader | None = None) -> None:
+        self.keep = keep
+        self.loader = loader
+        self._images: OrderedDict[int, ImageLike] = OrderedDict()
+
+    def put(self, index: int, image: ImageLike) -> None:
+        if self.keep <= 0:
+            return
+        self._images[index] = image
+        self._images.move_to_end(index)
+        while len(self._images) > self.keep:
+            self._images.popitem(last=False)
+
+    def get(self, index: int) -> ImageLike | None:
+        image = self._images.get(index)
+        if image is None and self.loader is not None:
+            image = self.loader(index)
+        return image
+
+    def __len__(self) -> int:
+        return len(self._images)
+
+
+class HistoryPolicy(BaseModel):
+    """How much of the past the next prompt carries."""
+
+    images: int = Field(2, ge=0, description="past screenshots sent as images (the current one is extra)")
+    text_steps: int = Field(30, ge=0, description="past steps sent at all; older ones are dropped")
+
+    def select(self, memories: Sequence[StepMemory], store: ImageStore | None = None) -> list[HistoryStep]:
+        """The HistoryStep list for a family: newest `images` steps with pictures, the rest as text."""
+        kept = list(memories[-self.text_steps :]) if self.text_steps else []
+        with_images = {m.index for m in kept[-self.images :]} if self.images else set()
+        steps = []
+        for memory in kept:
+            image = store.get(memory.index) if store is not None and memory.index in with_images else None
+            steps.append(
+                HistoryStep(
+                    thought=memory.thought,
+                    actions=memory.typed_actions(),
+                    raw=memory.raw,
+                    frame=memory.frame_object(),
+                    screenshot=image,
+                    note=memory.note,
+                )
+            )
+        return steps

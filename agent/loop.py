@@ -1,0 +1,406 @@
+"""The planner loop as separable step functions over a serializable run state.
+
+    observe -> think -> guard -> [confirm] -> act -> record -> observe ... -> done
+
+`RunState` (agent.state) holds only plain data (pydantic, JSON-serializable): a checkpoint can store it,
+and a resumed run continues at `state.phase` without executing an action twice (each action is
+marked executed in the state as it runs). Live handles (environment, backend, family, confirmation
+callback, recorder, recent images) sit in `RunContext`, which is rebuilt on resume. Each step
+function takes (state, context), updates the state and returns it; `STEPS[state.phase]` is the next
+one to call, which is exactly what a LangGraph conditional edge needs. Confirmation lives in
+agent.confirmation, so a graph can replace it with an interrupt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+
+from agent.confirmation import apply_decision, confirm, pending_confirmations
+from agent.guards import GuardDecision, assess_risk, budget_exhausted, budget_warning, thumbnail
+from agent.history import HistoryPolicy, StepMemory
+from agent.secrets import placeholder, placeholders_in
+from agent.state import (
+    LOOP_ACTIONS,
+    ConfirmCallback,
+    EventCallback,
+    Phase,
+    RunContext,
+    RunState,
+    StepEvent,
+    Tokens,
+    call_maybe_async,
+)
+from agent.trajectory import Attempt, ObservationInfo, PlannedAction, SentMessage, StepRecord
+from environments.base import ActionRejectedError, EnvironmentError_
+from model.answer import ParseError
+from model.backends.images import prepare_screenshot
+from model.conversation import GenerationSettings, LazyImage, ModelRequest
+from tools.schema import parse_action
+
+# --- observe ---------------------------------------------------------------------------------
+
+
+async def observe(state: RunState, ctx: RunContext) -> RunState:
+    """Stop if asked or out of budget; otherwise capture the screen and open a new step."""
+    if ctx.stop_requested:
+        state.end("stopped", "interrupted by the user (Ctrl-C); stopped after the last step")
+        return state
+    reason = budget_exhausted(state.usage(), ctx.config)
+    if reason:
+        state.end("stopped", reason)
+        return state
+    step = StepRecord(index=state.steps_done + 1)
+    start = time.perf_counter()
+    try:
+        obs = await ctx.env.observe()
+    except EnvironmentError_ as error:
+        state.end("error", f"the device could not be observed: {ctx.secrets.mask(str(error))}")
+        return state
+    step.timings["capture"] = time.perf_counter() - start
+    mask = ctx.secrets.mask
+    step.observation = ObservationInfo(
+        url=mask(obs.url) if obs.url else None,
+        app=obs.app,
+        text=mask(obs.text) if obs.text else None,
+        screen=(obs.screen.width, obs.screen.height),
+        image=obs.screenshot.size,
+    )
+    ctx.observation = obs
+    state.step, state.phase = step, "think"
+    await ctx.emit(StepEvent(kind="observed", step=step.index, message=obs.url or obs.app or ""))
+    return state
+
+
+# --- think -----------------------------------------------------------------------------------
+
+
+def _prompt_notes(state: RunState, ctx: RunContext) -> list[str]:
+    notes = list(state.notes)
+    names = placeholders_in(state.task)
+    if names:
+        shown = ", ".join(placeholder(n) for n in names)
+        notes.append(
+            f"To type a secret, type its placeholder exactly ({shown}); its value is filled in for you."
+        )
+    warning = budget_warning(state.usage(), ctx.config)
+    if warning:
+        notes.append(warning)
+    return notes
+
+
+async def think(state: RunState, ctx: RunContext) -> RunState:
+    """Build the prompt, call the model, parse; feed parse errors back up to max_parse_retries times."""
+    step = state.step
+    assert step is not None, "think needs a step opened by observe"
+    obs = ctx.observation or await ctx.env.observe()  # after a resume the live observation is gone
+    ctx.observation = obs
+    config, family, mask = ctx.config, ctx.family, ctx.secrets.mask
+    start = time.perf_counter()
+    frame = family.frame(
+        screen=(obs.screen.width, obs.screen.height),
+        image=obs.screenshot.size,
+        min_pixels=config.min_pixels,
+        max_pixels=config.max_pixels,
+    )
+    # Pixels are made only when someone needs them: the backend (resize, once, as it encodes) and
+    # the loop guard (a thumbnail, only when an action repeats). Capture stays the only fixed cost.
+    shot = obs.screenshot
+    image = LazyImage(
+        lambda: prepare_screenshot(shot.image, frame), (frame.resized_width, frame.resized_height)
+    )
+    ctx.thumb = functools.cache(lambda: thumbnail(shot.image))
+    step.frame = asdict(frame)
+    history = HistoryPolicy(images=config.history_images, text_steps=config.history_text_steps).select(
+        state.history, ctx.images
+    )
+    notes = _prompt_notes(state, ctx)
+    actions = frozenset(ctx.env.supported_actions()) | LOOP_ACTIONS
+    step.timings["prepare"] = time.perf_counter() - start
+    retry_notes: list[str] = []
+    for _ in range(config.max_parse_retries + 1):
+        start = time.perf_counter()
+        messages = family.build_messages(
+            task=state.task,
+            actions=actions,
+            frame=frame,
+            screenshot=image,
+            history=history,
+            notes=notes + retry_notes,
+        )
+        request = ModelRequest(messages=messages, frame=frame, settings=ctx.settings or GenerationSettings())
+        step.timings["prepare"] += time.perf_counter() - start
+        start = time.perf_counter()
+        remaining = config.max_seconds - state.seconds_spent - sum(step.timings.values())
+        try:
+            reply = await asyncio.wait_for(ctx.backend.complete(request), timeout=max(remaining, 0.001))
+        except TimeoutError:
+            state.end(
+                "stopped", f"time budget reached while waiting for the model ({config.max_seconds:.0f} s)"
+            )
+            return state
+        except Exception as error:  # a backend names its own failure; the run ends cleanly with it
+            state.end("error", f"the model backend failed: {mask(str(error)) or type(error).__name__}")
+            return state
+        seconds = time.perf_counter() - start
+        step.timings["model"] = step.timings.get("model", 0.0) + seconds
+        attempt = Attempt(
+            request=[SentMessage(role=m.role, text=mask(m.plain_text())) for m in messages],
+            reply=mask(reply.text),
+            prompt_tokens=reply.prompt_tokens,
+            completion_tokens=reply.completion_tokens,
+            image_tokens=reply.image_tokens,
+            seconds=seconds,
+        )
+        step.attempts.append(attempt)
+        state.tokens.prompt += reply.prompt_tokens
+        state.tokens.completion += reply.completion_tokens
+        state.tokens.image += reply.image_tokens
+        await ctx.emit(StepEvent(kind="model", step=step.index, data={"seconds": seconds}))
+        start = time.perf_counter()
+        try:
+            parsed = family.parse(reply.text, frame)
+            if not parsed.steps:
+                raise ParseError(
+                    "the answer contains no action; give exactly one action in the required format"
+                )
+        except ParseError as error:
+            attempt.parse_error = mask(str(error))
+            step.timings["parse"] = step.timings.get("parse", 0.0) + time.perf_counter() - start
+            retry_notes = [
+                f"Your previous answer could not be used: {attempt.parse_error}. "
+                "Answer again, in exactly the required format."
+            ]
+            await ctx.emit(StepEvent(kind="parse_error", step=step.index, message=attempt.parse_error))
+            continue
+        step.timings["parse"] = step.timings.get("parse", 0.0) + time.perf_counter() - start
+        step.thought = mask(parsed.thought)
+        step.actions = [
+            PlannedAction(
+                action=ctx.secrets.mask_data(s.action.model_dump()),
+                box=s.box.model_dump() if s.box else None,
+            )
+            for s in parsed.steps
+        ]
+        assert ctx.images is not None
+        ctx.images.put(step.index, image)
+        state.notes = []
+        state.phase = "guard"
+        return state
+    attempts = config.max_parse_retries + 1
+    step.decisions.append(
+        GuardDecision(guard="parse", verdict="stop", detail=step.attempts[-1].parse_error or "")
+    )
+    state.end(
+        "stopped",
+        f"the model's answer could not be parsed after {attempts} attempt{'s' if attempts > 1 else ''}: "
+        f"{step.attempts[-1].parse_error}",
+    )
+    return state
+
+
+# --- guard and confirm -----------------------------------------------------------------------
+
+
+async def _focused_input_type(ctx: RunContext) -> str | None:
+    probe = getattr(ctx.env, "focused_input_type", None)
+    if probe is None:
+        return None
+    try:
+        return await call_maybe_async(probe)
+    except Exception:  # a probe is a hint; it must never stop a run
+        return None
+
+
+async def guard(state: RunState, ctx: RunContext) -> RunState:
+    """Loop detection (nudge, then stop), unsupported actions, and which actions need confirmation."""
+    step = state.step
+    assert step is not None
+    start = time.perf_counter()
+    actions = [parse_action(p.action) for p in step.actions]
+    if ctx.thumb is not None:
+        verdict = state.loop.check(actions, ctx.thumb, ctx.config, previous=ctx.previous_thumb)
+        if verdict.verdict != "ok":
+            step.decisions.append(verdict)
+            await ctx.emit(StepEvent(kind="guard", step=step.index, message=verdict.detail))
+        if verdict.verdict == "stop":
+            for planned in step.actions:
+                planned.decision = "skipped"
+            state.end("stopped", f"loop detected: {verdict.detail}")
+            return state
+        if verdict.verdict == "nudge":
+            step.notes.append(verdict.detail)
+    supported = frozenset(ctx.env.supported_actions()) | LOOP_ACTIONS | {"wait"}
+    focused = await _focused_input_type(ctx) if any(a.type == "type" for a in actions) else None
+    for planned, action in zip(step.actions, actions, strict=True):
+        if action.type not in supported:
+            planned.decision, planned.ok = "skipped", False
+            planned.note = f"this {getattr(ctx.env, 'name', 'device')} cannot {action.type}"
+            step.notes.append(f"{action.describe()} was not run: {planned.note}.")
+            continue
+        planned.risk = assess_risk(
+            action, thought=step.thought, focused_input_type=focused, keywords=ctx.config.risk_keywords
+        )
+        if planned.risk:
+            step.decisions.append(GuardDecision(guard="risk", verdict="ask", detail=planned.risk))
+        else:
+            planned.decision = "approved"
+    step.timings["guard"] = time.perf_counter() - start
+    state.phase = "confirm" if any(p.decision == "pending" for p in step.actions) else "act"
+    return state
+
+
+# --- act and record --------------------------------------------------------------------------
+
+
+async def act(state: RunState, ctx: RunContext) -> RunState:
+    """Run the approved actions in order; finish/answer/call_user are the loop's own."""
+    step = state.step
+    assert step is not None
+    start = time.perf_counter()
+    await ctx.flush()  # the previous step is on disk before this one changes the world
+    for planned in step.actions:
+        if planned.executed or planned.decision not in ("approved", "edited") or state.status != "running":
+            continue
+        action = parse_action(planned.action)
+        planned.executed = True  # before running: a resume must never repeat an action
+        began = time.perf_counter()
+        if action.type == "finish":
+            state.answer = state.answer or action.message or None
+            state.end("success" if action.success else "failure", action.message or "the model finished")
+        elif action.type == "answer":
+            state.answer = action.text
+            if ctx.config.answer_ends_run:
+                state.end("success", "the model answered")
+        elif action.type == "call_user":
+            planned.ok = True
+        elif action.type == "wait" and "wait" not in ctx.env.supported_actions():
+            await asyncio.sleep(action.seconds)
+            planned.ok = True
+        else:
+            device_action = action
+            if action.type == "type" and ctx.secrets.mentions_secret(action.text):
+                device_action = action.model_copy(update={"text": ctx.secrets.substitute(action.text)})
+            try:
+                result = await ctx.env.execute(device_action)
+                planned.ok, planned.note = result.ok, ctx.secrets.mask(result.note)
+            except ActionRejectedError as error:
+                planned.ok, planned.note = False, ctx.secrets.mask(str(error))
+                if error.restart_required:
+                    state.end("error", f"the device needs a restart: {planned.note}")
+            except EnvironmentError_ as error:
+                planned.ok, planned.note = False, ctx.secrets.mask(str(error))
+                state.end("error", f"the device failed: {planned.note}")
+            if planned.note:
+                step.notes.append(f"{action.describe()}: {planned.note}")
+        planned.seconds = time.perf_counter() - began
+        await ctx.emit(StepEvent(kind="action", step=step.index, message=action.describe()))
+    if ctx.config.settle_seconds and state.status == "running":
+        await asyncio.sleep(ctx.config.settle_seconds)
+    step.timings["execute"] = time.perf_counter() - start
+    state.phase = "record"
+    return state
+
+
+async def record(state: RunState, ctx: RunContext) -> RunState:
+    """Write the step (screenshot + JSON), move it into the text history, and go on or stop."""
+    step = state.step
+    assert step is not None
+    start = time.perf_counter()
+    if ctx.recorder is not None and ctx.observation is not None:
+        # encoding a desktop frame takes tens of ms: do it on another core while the loop goes on
+        await ctx.flush()
+        shot, recorder = ctx.observation.screenshot, ctx.recorder
+        step.screenshot = recorder.screenshot_name(step.index)
+        ctx.screenshot_write = asyncio.ensure_future(
+            asyncio.to_thread(recorder.write_screenshot, step.index, lambda: shot.png)
+        )
+    step.outcome = (
+        state.reason
+        if state.status != "running"
+        else "; ".join(p.action["type"] for p in step.actions if p.executed)
+    )
+    step.finished_at = time.time()
+    step.timings["record"] = time.perf_counter() - start
+    step.timings["total"] = sum(v for k, v in step.timings.items() if k != "total")
+    if ctx.recorder is not None:
+        await asyncio.to_thread(ctx.recorder.write_step, step)
+    state.history.append(
+        StepMemory(
+            index=step.index,
+            thought=step.thought,
+            actions=[p.action for p in step.actions if p.executed or p.decision == "rejected"],
+            raw=step.raw,
+            note=" ".join(step.notes),
+            frame=step.frame,
+        )
+    )
+    del state.history[: -max(1, ctx.config.history_text_steps)]
+    state.steps_done += 1
+    state.seconds_spent += step.timings["total"]
+    state.step, ctx.observation = None, None
+    ctx.previous_thumb, ctx.thumb = ctx.thumb, None
+    state.phase = "observe" if state.status == "running" else "done"
+    await ctx.emit(
+        StepEvent(
+            kind="step",
+            step=step.index,
+            message="; ".join(parse_action(p.action).describe() for p in step.actions) or step.outcome,
+            data={"timings": step.timings, "outcome": step.outcome, "tokens": step.tokens()},
+        )
+    )
+    return state
+
+
+STEPS: dict[str, Callable[[RunState, RunContext], Awaitable[RunState]]] = {
+    "observe": observe,
+    "think": think,
+    "guard": guard,
+    "confirm": confirm,
+    "act": act,
+    "record": record,
+}
+
+
+def route(state: RunState) -> Phase:
+    """The next step's name (a LangGraph conditional edge returns this)."""
+    return state.phase
+
+
+async def run_steps(state: RunState, ctx: RunContext) -> RunState:
+    """Drive the state machine to the end; an unexpected error ends the run as 'error', recorded."""
+    while state.phase != "done":
+        try:
+            state = await STEPS[state.phase](state, ctx)
+        except Exception as error:
+            message = ctx.secrets.mask(f"{type(error).__name__}: {error}")
+            if state.phase == "record":  # recording itself failed: do not loop on it
+                state.status, state.reason, state.phase = "error", f"recording failed: {message}", "done"
+            else:
+                state.end("error", f"unexpected error in {state.phase}: {message}")
+    return state
+
+
+__all__ = [
+    "STEPS",
+    "ConfirmCallback",
+    "EventCallback",
+    "Phase",
+    "RunContext",
+    "RunState",
+    "StepEvent",
+    "Tokens",
+    "act",
+    "apply_decision",
+    "confirm",
+    "guard",
+    "observe",
+    "pending_confirmations",
+    "record",
+    "route",
+    "run_steps",
+    "think",
+]

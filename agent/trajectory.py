@@ -1,0 +1,192 @@
+"""The trajectory: every step written as it happens, so a crash loses at most the step in flight.
+
+Layout of a record folder:
+
+    run.json           the run: task (masked), status, reason, answer, model, env, config, totals
+    steps/0001.json    one step: observation, what the model was sent, raw replies, parsed actions in
+                       screen space, guard decisions, execution results, timings, tokens
+    steps/0001.png     the screenshot as captured (image space)
+    report.html        written at the end (agent.report)
+
+Every file is written to a temporary name and moved into place with os.replace, which is atomic on
+POSIX: a reader sees the old file or the new one, never half of one. All JSON goes through the
+secret store's mask first, whatever the caller already did.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from agent.guards import GuardDecision
+from agent.secrets import SecretStore
+
+RunStatus = Literal["running", "success", "failure", "stopped", "error"]
+
+
+class ObservationInfo(BaseModel):
+    url: str | None = None
+    app: str | None = None
+    text: str | None = None
+    screen: tuple[int, int] = (0, 0)
+    image: tuple[int, int] = (0, 0)
+
+
+class SentMessage(BaseModel):
+    """A prompt message as text; images appear as `<image>`."""
+
+    role: str
+    text: str
+
+
+class Attempt(BaseModel):
+    """One model call within a step: a step has more than one when a parse error was fed back."""
+
+    request: list[SentMessage] = Field(default_factory=list)
+    reply: str = ""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    image_tokens: int = 0
+    seconds: float = 0.0
+    parse_error: str | None = None
+
+
+class PlannedAction(BaseModel):
+    """A parsed action in screen space, its grounded box, and what became of it."""
+
+    action: dict[str, Any]
+    box: dict[str, int] | None = None
+    risk: str | None = None
+    decision: Literal["pending", "approved", "rejected", "edited", "skipped"] = "pending"
+    executed: bool = False
+    ok: bool | None = None
+    note: str = ""
+    seconds: float = 0.0
+
+
+class StepRecord(BaseModel):
+    """Everything about one step; also the serializable 'step in flight' of the loop's run state."""
+
+    index: int
+    started_at: float = Field(default_factory=time.time)
+    finished_at: float | None = None
+    observation: ObservationInfo = Field(default_factory=ObservationInfo)
+    screenshot: str | None = None
+    frame: dict[str, Any] | None = None
+    attempts: list[Attempt] = Field(default_factory=list)
+    thought: str = ""
+    actions: list[PlannedAction] = Field(default_factory=list)
+    decisions: list[GuardDecision] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list, description="feedback for the next step")
+    timings: dict[str, float] = Field(default_factory=dict)
+    outcome: str = ""
+
+    @property
+    def raw(self) -> str:
+        return self.attempts[-1].reply if self.attempts else ""
+
+    def tokens(self) -> dict[str, int]:
+        return {
+            "prompt": sum(a.prompt_tokens for a in self.attempts),
+            "completion": sum(a.completion_tokens for a in self.attempts),
+            "image": sum(a.image_tokens for a in self.attempts),
+        }
+
+
+class RunRecord(BaseModel):
+    id: str
+    task: str
+    status: RunStatus = "running"
+    reason: str = ""
+    answer: str | None = None
+    started_at: float = Field(default_factory=time.time)
+    finished_at: float | None = None
+    env: str = ""
+    backend: str = ""
+    model: str = ""
+    family: str = ""
+    scripted: bool = False
+    steps: int = 0
+    tokens: dict[str, int] = Field(default_factory=dict)
+    config: dict[str, Any] = Field(default_factory=dict)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write bytes to `path` through a temporary file in the same folder and os.replace."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+        os.chmod(temp, 0o644)  # mkstemp makes 0600; a report is meant to be shared
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+
+
+class TrajectoryRecorder:
+    """Writes run.json and one JSON + one image per step into a folder, masking secrets on the way."""
+
+    def __init__(self, root: str | Path, secrets: SecretStore | None = None) -> None:
+        self.root = Path(root)
+        self.secrets = secrets or SecretStore()
+        (self.root / "steps").mkdir(parents=True, exist_ok=True)
+
+    def _json(self, model: BaseModel) -> bytes:
+        data = self.secrets.mask_data(model.model_dump(mode="json"))
+        return json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
+
+    def write_run(self, run: RunRecord) -> None:
+        atomic_write(self.root / "run.json", self._json(run))
+
+    @staticmethod
+    def screenshot_name(index: int) -> str:
+        """Where step `index`'s screenshot goes, relative to the folder (known before it is written)."""
+        return f"steps/{index:04d}.png"
+
+    def write_screenshot(self, index: int, data: bytes | Callable[[], bytes]) -> str:
+        """Store the captured pixels as PNG; `data` may be a callable, to encode on the writer's thread."""
+        relative = self.screenshot_name(index)
+        atomic_write(self.root / relative, data() if callable(data) else data)
+        return relative
+
+    def write_step(self, step: StepRecord) -> None:
+        atomic_write(self.root / "steps" / f"{step.index:04d}.json", self._json(step))
+
+
+class Trajectory(BaseModel):
+    root: Path
+    run: RunRecord | None
+    steps: list[StepRecord]
+
+    def screenshot_path(self, step: StepRecord) -> Path | None:
+        return self.root / step.screenshot if step.screenshot else None
+
+
+class TrajectoryError(ValueError):
+    """The folder is not a trajectory (no run.json and no steps)."""
+
+
+def read_trajectory(root: str | Path) -> Trajectory:
+    """Load a record folder; steps written before a crash are all there, in order."""
+    root = Path(root)
+    run_path = root / "run.json"
+    run = RunRecord.model_validate_json(run_path.read_bytes()) if run_path.exists() else None
+    step_files = (
+        sorted((root / "steps").glob("[0-9][0-9][0-9][0-9].json")) if (root / "steps").is_dir() else []
+    )
+    if run is None and not step_files:
+        raise TrajectoryError(f"{root} holds no trajectory (no run.json and no steps/NNNN.json)")
+    steps = [StepRecord.model_validate_json(path.read_bytes()) for path in step_files]
+    return Trajectory(root=root, run=run, steps=steps)

@@ -1,0 +1,176 @@
+"""The loop's behaviours on an in-memory screen with a real family's parser and prompts."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from agent_fakes import FakeScreen, family, prompt_text, scripted
+
+from agent.api import Agent
+from agent.config import AgentConfig
+from agent.guards import ConfirmationRequest, Decision
+from agent.loop import STEPS, RunState
+from agent.trajectory import read_trajectory
+from model.backends import ScriptedBackend
+from tools import Answer, CallUser, Click, Finish, Type
+
+BUTTONS = {"ok": (40, 40, 160, 80), "pay": (40, 120, 160, 160), "dead": (400, 300, 600, 380)}
+FAM = family("qwen25vl")
+
+
+def _agent(steps: list, tmp_path: Path | None = None, **config: object) -> tuple[Agent, FakeScreen]:
+    env = FakeScreen(dict(BUTTONS))
+    backend = ScriptedBackend(scripted(FAM, steps))
+    record = {"record_dir": tmp_path / "run"} if tmp_path else {}
+    return Agent(env, backend, FAM, AgentConfig(**{**record, **config})), env  # type: ignore[arg-type]
+
+
+def _click(env: FakeScreen, name: str, thought: str = "") -> tuple[list[Click], str]:
+    x, y = env.center(name)
+    return [Click(x=x, y=y)], thought or f"Click {name}"
+
+
+def test_a_parse_error_is_fed_back_and_the_model_recovers(tmp_path: Path) -> None:
+    env = FakeScreen(dict(BUTTONS))
+    backend = ScriptedBackend(
+        scripted(
+            FAM, ["I think I should click somewhere.", lambda r: _click(env, "ok"), ([Finish()], "done")]
+        )
+    )
+    result = Agent(env, backend, FAM, AgentConfig(record_dir=tmp_path / "run")).run_sync("press ok")
+    assert result.status == "success"
+    assert env.pressed == ["ok"]
+    assert "could not be used" in prompt_text(backend.calls[1])
+    step = read_trajectory(tmp_path / "run").steps[0]
+    assert [a.parse_error is not None for a in step.attempts] == [True, False]
+
+
+def test_parse_errors_beyond_the_retry_limit_stop_the_run_cleanly() -> None:
+    agent, env = _agent(["nonsense", "still nonsense"], max_parse_retries=1)
+    result = agent.run_sync("press ok")
+    assert result.status == "stopped"
+    assert "could not be parsed after 2 attempts" in result.reason
+    assert env.executed == []
+
+
+def test_step_budget_stops_with_a_warning_first() -> None:
+    env = FakeScreen(dict(BUTTONS))
+    backend = ScriptedBackend(scripted(FAM, [lambda r: _click(env, "ok")] * 3))
+    result = Agent(env, backend, FAM, AgentConfig(max_steps=3, budget_warning_fraction=0.6)).run_sync("x")
+    assert (result.status, result.steps) == ("stopped", 3)
+    assert "step budget reached" in result.reason
+    assert "Budget warning" not in prompt_text(backend.calls[0])
+    assert "Budget warning: only 2 steps left" in prompt_text(backend.calls[1])
+
+
+def test_a_repeated_click_with_no_visible_change_is_nudged_then_stopped() -> None:
+    env = FakeScreen(dict(BUTTONS))
+    backend = ScriptedBackend(scripted(FAM, [lambda r: ([Click(x=620, y=20)], "click the logo")] * 10))
+    config = AgentConfig(loop_nudge_after=1, loop_stop_after=2)
+    result = Agent(env, backend, FAM, config).run_sync("x")
+    assert result.status == "stopped" and result.reason.startswith("loop detected")
+    assert result.steps == 3
+    assert "the screen did not change" in prompt_text(backend.calls[2])
+    assert len(env.executed) == 2  # the third, stopped repeat never ran
+
+
+def test_a_declined_confirmation_is_not_executed_and_is_told_to_the_model() -> None:
+    env = FakeScreen(dict(BUTTONS))
+    asked: list[ConfirmationRequest] = []
+
+    def confirm(request: ConfirmationRequest) -> Decision:
+        asked.append(request)
+        return Decision.reject("too expensive")
+
+    steps = [lambda r: _click(env, "pay", "Click the Pay button"), ([Finish(success=False)], "declined")]
+    backend = ScriptedBackend(scripted(FAM, steps))
+    agent = Agent(env, backend, FAM, AgentConfig(confirm="ask"), confirm=confirm)
+    result = agent.run_sync("buy it")
+    assert [r.reason for r in asked] == ["thought mentions 'pay'"]
+    assert env.pressed == []
+    assert "The user declined click" in prompt_text(backend.calls[1]) and "too expensive" in prompt_text(
+        backend.calls[1]
+    )
+    assert result.status == "failure"
+
+
+async def _async_approve(request: ConfirmationRequest) -> Decision:
+    await asyncio.sleep(0)
+    return Decision.approve()
+
+
+def test_an_async_callback_can_approve_and_a_secret_reaches_only_the_device(tmp_path: Path) -> None:
+    env = FakeScreen(dict(BUTTONS))
+    backend = ScriptedBackend(
+        scripted(FAM, [([Type(text="{{secret:PIN}}")], "type the pin"), ([Finish()], "done")])
+    )
+    agent = Agent(
+        env, backend, FAM, AgentConfig(record_dir=tmp_path / "run"), confirm=_async_approve,
+        secrets={"PIN": "7z7z-secret"},
+    )  # fmt: skip
+    result = agent.run_sync("unlock with {{secret:PIN}}")
+    assert result.status == "success"
+    assert env.typed == ["7z7z-secret"]
+    assert all("7z7z-secret" not in prompt_text(call) for call in backend.calls)
+    assert "{{secret:PIN}}" in prompt_text(backend.calls[0])
+    for path in (tmp_path / "run").rglob("*"):
+        if path.is_file():
+            assert b"7z7z-secret" not in path.read_bytes(), path
+
+
+def test_call_user_declined_stops_and_answer_ends_the_run() -> None:
+    agent, _ = _agent([([CallUser(message="solve the captcha")], "stuck")], confirm="reject")
+    result = agent.run_sync("x")
+    assert result.status == "stopped" and "solve the captcha" in result.reason
+    agent, _ = _agent([([Answer(text="42")], "found it")])
+    result = agent.run_sync("what is the answer?")
+    assert (result.status, result.answer) == ("success", "42")
+
+
+def test_stop_request_finishes_the_current_step_and_writes_the_report(tmp_path: Path) -> None:
+    env = FakeScreen(dict(BUTTONS))
+    holder: list[Agent] = []
+
+    def press_and_interrupt(request: object) -> tuple[list[Click], str]:
+        holder[0].request_stop()  # what the first Ctrl-C does, mid model call
+        return _click(env, "ok")
+
+    backend = ScriptedBackend(scripted(FAM, [press_and_interrupt]))
+    holder.append(Agent(env, backend, FAM, AgentConfig(record_dir=tmp_path / "run")))
+    result = holder[0].run_sync("x")
+    assert result.status == "stopped" and "interrupted" in result.reason
+    assert env.pressed == ["ok"]  # the step in flight completed
+    assert result.report is not None and result.report.exists()
+    assert len(read_trajectory(tmp_path / "run").steps) == 1
+
+
+def test_a_checkpointed_state_resumes_without_repeating_an_executed_action() -> None:
+    env = FakeScreen(dict(BUTTONS))
+    backend = ScriptedBackend(scripted(FAM, [lambda r: _click(env, "ok"), ([Finish()], "done")]))
+    agent = Agent(env, backend, FAM, AgentConfig())
+
+    async def first_half() -> str:
+        state, ctx = agent.new_state("press ok"), agent.context()
+        for phase in ("observe", "think", "guard", "act"):
+            assert state.phase == phase
+            state = await STEPS[phase](state, ctx)
+        return state.model_dump_json()  # the process dies here, before `record`
+
+    saved = asyncio.run(first_half())
+    state = RunState.model_validate_json(saved)
+    assert state.phase == "record"
+    result = asyncio.run(agent.run(state.task, state=state))
+    assert result.status == "success"
+    assert env.pressed == ["ok"]  # once, not twice
+
+
+@pytest.mark.parametrize("name", ["qwen2vl", "uitars15"])
+def test_other_families_drive_the_same_loop(name: str) -> None:
+    fam = family(name)
+    env = FakeScreen(dict(BUTTONS))
+    x, y = env.center("ok")
+    backend = ScriptedBackend(scripted(fam, [([Click(x=x, y=y)], "press ok"), ([Finish()], "done")]))
+    assert Agent(env, backend, fam, AgentConfig()).run_sync("press ok").status == "success"
+    assert env.pressed == ["ok"]

@@ -1,0 +1,261 @@
+"""Framework overhead per step, against a floor measured in the same run; and RSS growth over 300 steps.
+
+    .venv/bin/python tests/benchmarks/bench_loop_overhead.py [--steps 60] [--memory-steps 300]
+
+Overhead = a step's wall time minus its model time: capture, frame + resize, prompt building,
+parsing, guards (thumbnail diff, risk), execution and recording (screenshot + step JSON written
+atomically). Floor = one raw capture + one raw click with the device library itself, interleaved
+with the loop's steps so that both see the same machine load. Target: overhead <= 1.5x floor.
+The model is the scripted backend (about 0.1 ms), answering in qwen25vl's format with clicks that
+alternate between two blank spots, so no guard stops the run.
+
+Not collected by pytest (the file name does not start with test_).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from agent.api import Agent
+from agent.config import AgentConfig
+from agent.loop import StepEvent
+from environments import ExecutionResult, Observation, Screenshot, Size
+from model.backends import ScriptedBackend
+from model.conversation import ModelRequest
+from model.families import get_family
+from tools import Action, Click
+
+FAMILY = get_family("qwen25vl")
+BLANK_SPOTS = ((900, 200), (1000, 500))
+
+
+class LeanScriptedBackend(ScriptedBackend):
+    """ScriptedBackend keeps every request for tests to inspect; a 300-step run must not."""
+
+    async def complete(self, request: ModelRequest) -> Any:
+        reply = await super().complete(request)
+        self.calls.clear()
+        return reply
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class Probe:
+    """Collects per-step overheads and interleaves a raw floor measurement after each step."""
+
+    def __init__(self, floor: Any) -> None:
+        self.floor = floor
+        self.overheads: list[float] = []
+        self.floors: list[float] = []
+        self.phases: dict[str, list[float]] = {}
+
+    async def __call__(self, event: StepEvent) -> None:
+        if event.kind != "step":
+            return
+        timings = event.data["timings"]
+        self.overheads.append(timings["total"] - timings.get("model", 0.0))
+        for key, value in timings.items():
+            self.phases.setdefault(key, []).append(value)
+        self.floors.append(await self.floor())
+
+
+CALLS = itertools.count()
+
+
+def answer(request: ModelRequest) -> str:
+    assert request.frame is not None
+    x, y = BLANK_SPOTS[next(CALLS) % 2]
+    return FAMILY.render([Click(x=x, y=y)], request.frame, thought="Click a blank spot.")
+
+
+async def measure(name: str, env: Any, floor: Any, steps: int, record: Path) -> dict[str, Any]:
+    probe = Probe(floor)
+    config = AgentConfig(max_steps=steps + 5, max_tokens=10**9, record_dir=record, report=False)
+    agent = Agent(env, LeanScriptedBackend(answer), FAMILY, config, on_event=probe)
+    await agent.run("benchmark: click blank spots")
+    overheads, floors = probe.overheads[5:], probe.floors[5:]  # drop warm-up steps
+    overhead, floor_ms = statistics.median(overheads) * 1000, statistics.median(floors) * 1000
+    phases = {k: statistics.median(v[5:]) * 1000 for k, v in probe.phases.items() if k != "total"}
+    return {"env": name, "steps": len(overheads), "overhead": overhead, "floor": floor_ms, "phases": phases}
+
+
+def report(row: dict[str, Any]) -> None:
+    ratio = row["overhead"] / row["floor"]
+    verdict = "PASS" if ratio <= 1.5 else "FAIL"
+    print(
+        f"{row['env']}: median overhead {row['overhead']:.1f} ms/step vs floor {row['floor']:.1f} ms "
+        f"(raw capture + raw click) = {ratio:.2f}x [{verdict}, target <= 1.5x] over {row['steps']} steps"
+    )
+    print("   phases (median ms): " + ", ".join(f"{k} {v:.1f}" for k, v in row["phases"].items()))
+
+
+# --- browser ---------------------------------------------------------------------------------
+
+
+async def browser_bench(steps: int, memory_steps: int, tmp: Path) -> None:
+    from agent.demo_site import serve_demo_site
+    from environments.browser import BrowserEnvironment
+
+    with serve_demo_site() as site:
+        env = await BrowserEnvironment.launch(site.url, viewport=(1280, 720), settle_s=0.0)
+        try:
+            page = env.page
+
+            async def floor() -> float:
+                start = time.perf_counter()
+                await page.screenshot()
+                await page.mouse.click(*BLANK_SPOTS[0])
+                return time.perf_counter() - start
+
+            report(await measure("browser 1280x720", env, floor, steps, tmp / "browser"))
+            if memory_steps:
+                await memory_bench(env, memory_steps, tmp / "memory")
+        finally:
+            await env.close()
+
+
+async def memory_bench(env: Any, steps: int, record: Path) -> None:
+    samples: list[float] = []
+
+    async def sample(event: StepEvent) -> None:
+        if event.kind == "step":
+            samples.append(rss_mb())
+
+    config = AgentConfig(max_steps=steps, max_tokens=10**9, max_seconds=3600, record_dir=record, report=False)
+    await Agent(env, LeanScriptedBackend(answer), FAMILY, config, on_event=sample).run(
+        "memory: click blank spots"
+    )
+    warm = samples[19]  # after the caches (image encoders, fonts, Playwright channels) are warm
+    growth = samples[-1] - warm
+    verdict = "PASS" if growth < 50 else "FAIL"
+    print(
+        f"memory: RSS {warm:.0f} MB after step 20 -> {samples[-1]:.0f} MB after step {len(samples)} "
+        f"(growth {growth:+.1f} MB) [{verdict}, target < 50 MB]"
+    )
+
+
+# --- desktop ---------------------------------------------------------------------------------
+
+
+class RawDesktop:
+    """A minimal Xvfb adapter for when environments.desktop is not installed: mss + XTest."""
+
+    name = "desktop-minimal"
+
+    def __init__(self) -> None:
+        import mss
+        from Xlib import X, display
+        from Xlib.ext import xtest
+
+        self._mss = mss.MSS()
+        self._display = display.Display()
+        self._xtest, self._X = xtest, X
+        monitor = self._mss.monitors[1]
+        self.size = (monitor["width"], monitor["height"])
+
+    def grab(self) -> Screenshot:
+        from PIL import Image
+
+        shot = self._mss.grab(self._mss.monitors[1])
+        return Screenshot(
+            loader=lambda: Image.frombytes("RGB", shot.size, shot.bgra, "raw", "BGRX"), size=shot.size
+        )
+
+    def click(self, x: int, y: int) -> None:
+        self._xtest.fake_input(self._display, self._X.MotionNotify, x=x, y=y)
+        self._xtest.fake_input(self._display, self._X.ButtonPress, 1)
+        self._xtest.fake_input(self._display, self._X.ButtonRelease, 1)
+        self._display.sync()
+
+    def supported_actions(self) -> frozenset[str]:
+        return frozenset({"click"})
+
+    async def observe(self) -> Observation:
+        return Observation(screenshot=self.grab(), screen=Size(width=self.size[0], height=self.size[1]))
+
+    async def execute(self, action: Action) -> ExecutionResult:
+        self.click(action.x, action.y)  # type: ignore[union-attr]
+        return ExecutionResult()
+
+    async def close(self) -> None:
+        self._mss.close()
+        self._display.close()
+
+
+async def desktop_bench(steps: int, tmp: Path) -> None:
+    env: Any
+    try:
+        from environments.desktop import DesktopEnvironment  # type: ignore[import-not-found]
+
+        env = await DesktopEnvironment.launch()  # pragma: no cover - when the adapter exists
+        label = "desktop 1920x1080 (environments.desktop)"
+    except ImportError:
+        env = RawDesktop()
+        label = "desktop 1920x1080 (minimal mss+XTest adapter; environments.desktop not installed)"
+    raw = RawDesktop()
+
+    async def floor() -> float:
+        start = time.perf_counter()
+        raw.grab().image  # noqa: B018 - the decode is part of a usable capture
+        raw.click(*BLANK_SPOTS[0])
+        return time.perf_counter() - start
+
+    try:
+        report(await measure(label, env, floor, steps, tmp / "desktop"))
+    finally:
+        await env.close()
+        await raw.close()
+
+
+def start_xvfb() -> subprocess.Popen[bytes] | None:
+    if os.environ.get("DISPLAY") or not shutil.which("Xvfb"):
+        return None
+    process = subprocess.Popen(["Xvfb", ":97", "-screen", "0", "1920x1080x24", "-nolisten", "tcp"])
+    os.environ["DISPLAY"] = ":97"
+    time.sleep(1.0)
+    return process
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--steps", type=int, default=60)
+    parser.add_argument("--memory-steps", type=int, default=300)
+    parser.add_argument("--skip-desktop", action="store_true")
+    args = parser.parse_args()
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        asyncio.run(browser_bench(args.steps, args.memory_steps, tmp))
+        if not args.skip_desktop:
+            xvfb = start_xvfb()
+            try:
+                asyncio.run(desktop_bench(args.steps, tmp))
+            finally:
+                if xvfb is not None:
+                    xvfb.terminate()
+                    xvfb.wait(5)
+
+
+if __name__ == "__main__":
+    main()
