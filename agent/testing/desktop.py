@@ -1,0 +1,40 @@
+"""The desktop face of the test API: a `UI` over `environments.desktop` (X11 / Xvfb, native apps)."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from agent.testing.session import AsyncUI
+from agent.testing.ui import UI, LoopThread
+
+if TYPE_CHECKING:
+    from agent.testing.locate import ModelSetup
+    from agent.testing.locate_cache import LocateCache
+    from environments.base import Environment
+
+
+def open_desktop_ui(
+    setup: ModelSetup,
+    *,
+    cache: LocateCache | None = None,
+    record_dir: str | os.PathLike[str] | None = None,
+    name: str = "ui test",
+    display: str | None = None,
+    monitor: int = 1,
+) -> UI:
+    """A UI on a monitor of `display` (default $DISPLAY). Closing it releases the capture, not the apps."""
+
+    async def make() -> Environment:
+        from environments.desktop import DesktopEnvironment
+
+        return DesktopEnvironment(display=display, monitor=monitor)
+
+    runner = LoopThread("agent-ui-desktop")
+    try:
+        env = runner.run(make())
+    except BaseException:
+        runner.close()
+        raise
+    session = AsyncUI(env, setup, cache=cache, record_dir=record_dir, name=name)
+    return UI(session, runner, on_close=env.close, owns_runner=True)

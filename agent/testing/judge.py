@@ -1,0 +1,206 @@
+"""Prompts and tolerant parsing for the model as a judge: assertions, typed queries, waits.
+
+The model is asked for a small JSON object. Served open models wrap JSON in code fences, use Python
+literals (`True`, single quotes), add trailing commas or a sentence around it; all of that is read
+without `eval`. What cannot be read raises `JudgeAnswerError` with the raw text, so a failing test says
+whether the screen was wrong or the model's answer was unreadable.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from typing import Any
+
+from PIL import Image
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from model.conversation import ImagePart, Message, TextPart
+
+JUDGE_MARKER = "You are checking a screenshot of a user interface."
+SYSTEM = (
+    f"{JUDGE_MARKER} Look only at what the screenshot shows. Answer with one JSON object and nothing else."
+)
+SPECIAL_TOKENS = re.compile(r"<\|[a-z_]+\|>")
+FENCE = re.compile(r"```(?:json|python|JSON)?\s*(.*?)```", re.DOTALL)
+
+
+class JudgeAnswerError(RuntimeError):
+    """The model's answer could not be read as the JSON asked for."""
+
+    def __init__(self, message: str, *, raw: str) -> None:
+        super().__init__(f"{message}; the model answered: {raw[:500]!r}")
+        self.raw = raw
+
+
+class Verdict(BaseModel):
+    """The judge's decision on a statement, with what it saw."""
+
+    result: bool
+    reason: str = ""
+
+
+def _messages(screenshot: Image.Image, text: str) -> list[Message]:
+    return [
+        Message.text("system", SYSTEM),
+        Message(role="user", content=[ImagePart(image=screenshot), TextPart(text=text)]),
+    ]
+
+
+def assert_messages(statement: str, screenshot: Image.Image) -> list[Message]:
+    """Ask whether a statement about the screen is true, with the evidence."""
+    text = (
+        f"Statement: {statement}\n"
+        "Is this statement true of the screenshot? Answer exactly in this JSON form:\n"
+        '{"result": true or false, "reason": "what you see on the screen that decides it"}'
+    )
+    return _messages(screenshot, text)
+
+
+def schema_for(kind: Any) -> dict[str, Any]:
+    """The JSON schema shown to the model for the value a query must return."""
+    return _untitled(TypeAdapter(kind).json_schema())
+
+
+def _untitled(node: Any) -> Any:
+    """The schema without pydantic's `title` keys: noise to a model, and tokens."""
+    if isinstance(node, dict):
+        return {k: _untitled(v) for k, v in node.items() if not (k == "title" and isinstance(v, str))}
+    if isinstance(node, list):
+        return [_untitled(v) for v in node]
+    return node
+
+
+def query_messages(question: str, kind: Any, screenshot: Image.Image) -> list[Message]:
+    """Ask a question whose answer must validate as `kind` (int, str, list[str], a pydantic model...)."""
+    schema = json.dumps(schema_for(kind), separators=(",", ":"))
+    text = (
+        f"Question: {question}\n"
+        f"Answer from the screenshot. The answer must match this JSON schema: {schema}\n"
+        'Answer exactly in this JSON form: {"result": <the answer>}'
+    )
+    return _messages(screenshot, text)
+
+
+def _balanced(text: str, start: int) -> str | None:
+    """The bracketed block opening at `start`, honouring quoted strings, or None if it never closes."""
+    opener = text[start]
+    closer = "}" if opener == "{" else "]"
+    depth, quote, escaped = 0, "", False
+    for index in range(start, len(text)):
+        char = text[index]
+        if quote:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == quote:
+                quote = ""
+        elif char in "\"'":
+            quote = char
+        elif char == opener:
+            depth += 1
+        elif char == closer:
+            depth -= 1
+            if depth == 0:
+                return text[start : index + 1]
+    return None
+
+
+def _candidates(text: str) -> list[str]:
+    """Pieces of the answer that may be JSON: fenced blocks, the first balanced brackets, the whole."""
+    found = [m.group(1).strip() for m in FENCE.finditer(text)]
+    starts = sorted(i for i in (text.find("{"), text.find("[")) if i != -1)
+    for start in starts:
+        block = _balanced(text, start)
+        if block:
+            found.append(block)
+    found.append(text.strip())
+    return found
+
+
+def _load(candidate: str) -> Any:
+    """JSON, then JSON without trailing commas, then a Python literal (never eval)."""
+    try:
+        return json.loads(candidate)
+    except ValueError:
+        pass
+    relaxed = re.sub(r",\s*([}\]])", r"\1", candidate)
+    try:
+        return json.loads(relaxed)
+    except ValueError:
+        pass
+    try:
+        return ast.literal_eval(relaxed)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        pass
+    pythonic = re.sub(
+        r"\btrue\b", "True", re.sub(r"\bfalse\b", "False", re.sub(r"\bnull\b", "None", relaxed))
+    )
+    return ast.literal_eval(pythonic)
+
+
+def read_json(text: str) -> Any:
+    """The first JSON-like value in a model's answer; raises ValueError when there is none."""
+    cleaned = SPECIAL_TOKENS.sub("", text)
+    for candidate in _candidates(cleaned):
+        try:
+            return _load(candidate)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            continue
+    raise ValueError("no JSON value found")
+
+
+_BOOL_WORDS = {"true": True, "yes": True, "false": False, "no": False}
+
+
+def parse_verdict(text: str) -> Verdict:
+    """A `Verdict` from the model's answer; a bare true/false/yes/no is accepted without a reason."""
+    try:
+        data = read_json(text)
+    except ValueError:
+        word = re.match(r"\s*([A-Za-z]+)", SPECIAL_TOKENS.sub("", text))
+        if word and word.group(1).lower() in _BOOL_WORDS:
+            rest = SPECIAL_TOKENS.sub("", text).strip()[len(word.group(1)) :].strip(" .:,-\n")
+            return Verdict(result=_BOOL_WORDS[word.group(1).lower()], reason=rest)
+        raise JudgeAnswerError('expected {"result": true|false, "reason": "..."}', raw=text) from None
+    if isinstance(data, bool):
+        return Verdict(result=data)
+    if isinstance(data, dict):
+        data = {str(k).lower(): v for k, v in data.items()}
+        value = data.get("result", data.get("answer", data.get("value")))
+        if isinstance(value, str) and value.strip().lower() in _BOOL_WORDS:
+            value = _BOOL_WORDS[value.strip().lower()]
+        if isinstance(value, bool):
+            return Verdict(result=value, reason=str(data.get("reason", data.get("explanation", ""))))
+    raise JudgeAnswerError('expected {"result": true|false, "reason": "..."}', raw=text)
+
+
+def parse_query(text: str, kind: Any) -> Any:
+    """The answer validated as `kind`: `{"result": value}`, or a bare value that validates."""
+    adapter: TypeAdapter[Any] = TypeAdapter(kind)
+    try:
+        data = read_json(text)
+    except ValueError:
+        data = SPECIAL_TOKENS.sub("", text).strip()
+    attempts: list[Any] = []
+    if isinstance(data, dict):
+        lowered = {str(k).lower(): v for k, v in data.items()}
+        for name in ("result", "answer", "value"):
+            if name in lowered:
+                attempts.append(lowered[name])
+    attempts.append(data)
+    last: ValidationError | None = None
+    for attempt in attempts:
+        try:
+            return adapter.validate_python(attempt)
+        except ValidationError as error:
+            last = error
+            if isinstance(attempt, str | int | float):
+                try:
+                    return adapter.validate_json(json.dumps(attempt))
+                except ValidationError:
+                    pass
+    detail = last.errors()[0]["msg"] if last else "no value"
+    raise JudgeAnswerError(f"expected a value matching {schema_for(kind)} ({detail})", raw=text)
