@@ -1,0 +1,31 @@
+"""Embedding in LangGraph: a GUI node for your graphs, a prebuilt step graph, interrupts and resume.
+
+Importing this package imports LangGraph (the `langgraph` extra); nothing else in `agent` does.
+"""
+
+from agent.graph.interrupts import Resume, ResumeError, parse_resume
+from agent.graph.node import GuiAgentNode, route_subtasks
+from agent.graph.prebuilt import NOT_REPEATED, ROUTES, build_gui_graph, gui_graph_builder, route_phase
+from agent.graph.registry import GuiSession, SessionFactory, SessionRegistry
+from agent.graph.state import GuiGraphState, GuiJobState, GuiResult, read_run, write_run
+
+__all__ = [
+    "NOT_REPEATED",
+    "ROUTES",
+    "GuiAgentNode",
+    "GuiGraphState",
+    "GuiJobState",
+    "GuiResult",
+    "GuiSession",
+    "Resume",
+    "ResumeError",
+    "SessionFactory",
+    "SessionRegistry",
+    "build_gui_graph",
+    "gui_graph_builder",
+    "parse_resume",
+    "read_run",
+    "route_phase",
+    "route_subtasks",
+    "write_run",
+]
