@@ -16,7 +16,7 @@ from agent.demo_site.script import DemoScript
 from agent.guards import ConfirmationRequest, Decision
 from environments.browser import BrowserEnvironment
 from model.backends import ScriptedBackend
-from model.conversation import ModelRequest
+from model.conversation import ModelRequest, pixels
 from tools import Click, Finish, Type
 
 TASK = "Create an account for Ada Lovelace (ada@example.com) on the Pro plan."
@@ -73,7 +73,7 @@ def test_a_wrong_click_is_seen_in_the_screenshot_and_corrected(
         if len(calls) == 1:
             x, y = await _center(env, "#terms-link")  # meant to tick the box, hit the link instead
             return fam.render([Click(x=x, y=y)], request.frame, thought="Tick the terms box.")
-        screenshot = request.images()[-1]
+        screenshot = pixels(request.images()[-1])  # what the model sees, made on demand
         red = sum(1 for p in screenshot.get_flattened_data() if p == RED_BORDER)
         if red > 500:  # the dialog's border is on screen: close it, as a model looking at it would
             seen_dialog.append(red)
