@@ -1,4 +1,4 @@
-"""The desktop adapter: the real screen through mss, input through xdotool or pyautogui.
+"""The desktop adapter: the real screen through mss, input through XTest, xdotool or pyautogui.
 
 Screen space is the chosen monitor's input-API (logical) pixels with (0, 0) at its top-left; the
 adapter adds the monitor's offset before moving the pointer, so a second monitor at x=1920 just works.
@@ -27,7 +27,7 @@ from environments.base import (
     Size,
     check_on_screen,
 )
-from environments.desktop_input import InputBackend, PyAutoGuiInput, XdotoolInput
+from environments.desktop_input import InputBackend, PyAutoGuiInput, XdotoolInput, XTestInput
 from environments.screenshot import Screenshot
 from tools import Action
 
@@ -53,7 +53,7 @@ class DesktopEnvironment:
         *,
         display: str | None = None,
         monitor: int | Mapping[str, int] = 1,
-        input_backend: Literal["xdotool", "pyautogui"] | None = None,
+        input_backend: Literal["xtest", "xdotool", "pyautogui"] | None = None,
         type_delay_ms: int = 5,
         scroll_step_px: int = 100,
     ) -> None:
@@ -84,14 +84,19 @@ class DesktopEnvironment:
         self.screen = Size(width=region["width"], height=region["height"])
         self.offset = (region["left"], region["top"])
         if input_backend is None:
-            input_backend = "xdotool" if linux and shutil.which("xdotool") else "pyautogui"
-        self.input: InputBackend = (
-            XdotoolInput(self.display or "", type_delay_ms=type_delay_ms)
-            if input_backend == "xdotool"
-            else self._call_sync(
+            input_backend = "xtest" if linux and shutil.which("xdotool") else "pyautogui"
+        self.input: InputBackend
+        if input_backend == "xtest":
+            display_name = self.display or ""
+            self.input = self._call_sync(
+                lambda: XTestInput(display_name, self._call, type_delay_ms=type_delay_ms)
+            )
+        elif input_backend == "xdotool":
+            self.input = XdotoolInput(self.display or "", type_delay_ms=type_delay_ms)
+        else:
+            self.input = self._call_sync(
                 lambda: PyAutoGuiInput(self.display, self._call, type_interval_s=type_delay_ms / 1000)
             )
-        )
         self.scroll_step_px = scroll_step_px
 
     def _open_mss(self) -> Any:
@@ -114,6 +119,8 @@ class DesktopEnvironment:
     def close_now(self) -> None:
         if self._executor is not None:
             self._executor.submit(self._sct.close).result()
+            if isinstance(getattr(self, "input", None), XTestInput):
+                self._executor.submit(self.input.close).result()
             self._executor.shutdown(wait=True)
             self._executor = None  # type: ignore[assignment]
 

@@ -115,6 +115,17 @@ def test_pyautogui_input_works_too(screen: XScreen, run: Run) -> None:
         run(env.close())
 
 
+def test_xdotool_input_works_too(screen: XScreen, run: Run) -> None:
+    env = DesktopEnvironment(display=screen.display, input_backend="xdotool")
+    try:
+        x, y = screen.width // 2 + 7, screen.height // 2 + 8
+        before = len(screen.state()["clicks"])
+        run(env.execute(Click(x=x, y=y)))
+        assert screen.wait_for(lambda s: len(s["clicks"]) > before)["clicks"][-1] == [x, y]
+    finally:
+        run(env.close())
+
+
 def test_no_display_says_what_to_set(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DISPLAY", raising=False)
     with pytest.raises(DeviceUnavailableError, match=r"no X display: set DISPLAY .*Xvfb :99.*--env browser"):
