@@ -164,6 +164,27 @@ def hub_offline() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
 
 
+HUB_PROBE_TIMEOUT = 10.0
+
+
+def hub_unreachable(timeout: float = HUB_PROBE_TIMEOUT) -> str | None:
+    """Why the model hub cannot be reached, in one phrase, or None when it answers.
+
+    One quick request up front: without it, a machine with no route to the hub spends half a minute
+    in the hub client's retries (printing each) before the same error.
+    """
+    import httpx
+
+    endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
+    try:
+        httpx.head(endpoint, timeout=timeout, follow_redirects=False)
+    except httpx.HTTPError as error:
+        return (
+            f"the model hub at {endpoint} cannot be reached ({type(error).__name__}: {error or 'no answer'})"
+        )
+    return None
+
+
 def unavailable_message(spec: ModelSpec, reason: str) -> str:
     """One paragraph: what is missing and the two ways forward (a local folder, or a served model)."""
     hub_id = spec.hub_id or spec.source

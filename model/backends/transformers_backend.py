@@ -24,6 +24,7 @@ from model.backends.spec import (
     ModelUnavailableError,
     cached_file,
     hub_offline,
+    hub_unreachable,
     unavailable_message,
 )
 from model.conversation import GenerationSettings, ImagePart, ModelReply, ModelRequest, pixels
@@ -309,8 +310,13 @@ def _local_location(spec: ModelSpec) -> str:
     """A folder or a hub id transformers can load without surprises, or a clear error up front."""
     if spec.kind == "local":
         return spec.source
-    if cached_file(spec.source, "config.json") is None and hub_offline():
-        raise ModelUnavailableError(unavailable_message(spec, "there is no copy in the local hub cache"))
+    if cached_file(spec.source, "config.json") is None:
+        if hub_offline():
+            raise ModelUnavailableError(unavailable_message(spec, "there is no copy in the local hub cache"))
+        unreachable = hub_unreachable()
+        if unreachable:
+            reason = f"there is no copy in the local hub cache and {unreachable}"
+            raise ModelUnavailableError(unavailable_message(spec, reason))
     return spec.source
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from pathlib import Path
 
@@ -111,6 +112,24 @@ def test_missing_hub_model_offline_is_one_clear_paragraph(hub_offline: Path) -> 
     assert "HF_HUB_OFFLINE" in message
     assert "\n" not in message and "Traceback" not in message
     assert caught.value.__cause__ is None
+
+
+def test_unreachable_hub_fails_at_once_with_the_same_paragraph(
+    hub_offline: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No HF_HUB_OFFLINE, but no route to the hub either (a fresh machine behind a firewall)."""
+    with socket.socket() as probe:  # a loopback port that nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.delenv("HF_HUB_OFFLINE")
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{port}")
+    started = time.perf_counter()
+    with pytest.raises(ModelUnavailableError) as caught:
+        open_backend("qwen2-vl-2b")
+    message = str(caught.value)
+    assert f"the model hub at http://127.0.0.1:{port} cannot be reached" in message
+    assert "--model /path/to/local/folder" in message and "--endpoint" in message
+    assert time.perf_counter() - started < 5  # one probe, not the hub client's minute of retries
 
 
 def test_unknown_hub_id_offline_names_that_id(hub_offline: Path) -> None:
