@@ -7,6 +7,8 @@ Kept apart from the loop so that a LangGraph graph can turn `confirm` into an in
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Any
 
 from agent.guards import ConfirmationRequest, Decision, GuardDecision
 from agent.state import RunContext, RunState, StepEvent, call_maybe_async
@@ -32,7 +34,9 @@ def pending_confirmations(state: RunState) -> list[ConfirmationRequest]:
     ]
 
 
-def apply_decision(state: RunState, decision: Decision) -> None:
+def apply_decision(
+    state: RunState, decision: Decision, mask: Callable[[Any], Any] = lambda data: data
+) -> None:
     """Apply a person's decision to the first pending action (from a callback or a resumed interrupt)."""
     step = state.step
     assert step is not None
@@ -51,11 +55,12 @@ def apply_decision(state: RunState, decision: Decision) -> None:
                 + (f": {decision.note}" if decision.note else ".")
             )
     elif decision.verdict == "edit" and decision.action is not None:
-        planned.action, planned.decision = dict(decision.action), "edited"
+        # a person may type a real password into the edit: state, history and checkpoints keep only
+        # placeholders, and `act` fills the value back in
+        edited = dict(mask(decision.action))
+        planned.action, planned.decision = edited, "edited"
         planned.note = "replaced by the user" + (f": {decision.note}" if decision.note else "")
-        step.notes.append(
-            f"The user replaced {action.describe()} with {parse_action(decision.action).describe()}."
-        )
+        step.notes.append(f"The user replaced {action.describe()} with {parse_action(edited).describe()}.")
     else:
         planned.decision = "rejected"
         planned.note = "declined" + (f": {decision.note}" if decision.note else "")
@@ -83,7 +88,7 @@ async def confirm(state: RunState, ctx: RunContext) -> RunState:
             decision = Decision.reject("declined by policy" if policy == "reject" else "no one to ask")
         else:
             decision = await call_maybe_async(ctx.confirm, request)
-        apply_decision(state, decision)
+        apply_decision(state, decision, ctx.secrets.mask_data)
         await ctx.emit(
             StepEvent(kind="guard", step=step.index, message=f"{request.description}: {decision.verdict}")
         )

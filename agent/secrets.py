@@ -8,9 +8,11 @@ hidden too.
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
+import urllib.parse
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -64,13 +66,30 @@ def _read_file(path: Path) -> dict[str, str]:
     return values
 
 
+def _written_forms(value: str) -> set[str]:
+    """The value as it appears when a URL, a repr, JSON or HTML carries it (errors quote actions)."""
+    forms = {
+        value,
+        urllib.parse.quote(value, safe=""),
+        urllib.parse.quote_plus(value, safe=""),
+        urllib.parse.quote(value),
+        repr(value)[1:-1],
+        json.dumps(value)[1:-1],
+        json.dumps(value, ensure_ascii=False)[1:-1],
+        html.escape(value),
+    }
+    return {form for form in forms if len(form) >= MIN_MASKED_LENGTH}
+
+
 class SecretStore:
     """Named secret values; the only object that holds them. `repr` never shows a value."""
 
     def __init__(self, values: Mapping[str, str] | None = None) -> None:
         self._values = {k: v for k, v in (values or {}).items() if v}
-        # longest first, so a value containing another is masked whole
-        self._by_length = sorted(self._values.items(), key=lambda kv: -len(kv[1]))
+        # every form a value takes on its way into text (URLs, reprs, JSON, HTML), longest first, so a
+        # value containing another is masked whole
+        forms = {(form, name) for name, value in self._values.items() for form in _written_forms(value)}
+        self._by_length = sorted(((name, form) for form, name in forms), key=lambda kv: -len(kv[1]))
 
     @classmethod
     def load(cls, *, file: str | Path | None = None, environ: Mapping[str, str] | None = None) -> SecretStore:

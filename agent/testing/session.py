@@ -349,11 +349,14 @@ class AsyncUI:
                 result = await self.env.execute(action)
         except EnvironmentError_ as error:
             seconds = time.perf_counter() - start
-            self.log.action(step, action, target, ok=False, seconds=seconds, note=str(error))
+            message = self.secrets.mask(str(error))  # device errors may quote the filled-in text
+            self.log.action(step, action, target, ok=False, seconds=seconds, note=message)
             self.log.finish(
-                step, None, outcome=f"{action.type} failed: {error}", ok=False, timings=step.timings
+                step, None, outcome=f"{action.type} failed: {message}", ok=False, timings=step.timings
             )
-            raise
+            if message == str(error):
+                raise
+            raise type(error)(message, restart_required=error.restart_required) from None
         seconds = time.perf_counter() - start
         step.timings["execute"] = step.timings.get("execute", 0.0) + seconds
         self.log.action(step, action, target, ok=result.ok, seconds=seconds, note=result.note)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import html
+import json
+import urllib.parse
 from pathlib import Path
 
 import pytest
 
 from agent.secrets import SecretError, SecretStore, placeholders_in
+from tools import Type
 
 
 def test_values_come_from_a_file_and_the_environment_which_wins(tmp_path: Path) -> None:
@@ -44,3 +48,34 @@ def test_bad_dotenv_line_names_the_line(tmp_path: Path) -> None:
     path.write_text("OK=1\nnot a setting\n")
     with pytest.raises(SecretError, match=r"bad\.env:2"):
         SecretStore.load(file=path, environ={})
+
+
+def test_mask_catches_the_value_as_urls_reprs_json_and_html_carry_it() -> None:
+    store = SecretStore({"PW": 'p@ss w0rd!"\\<x>'})
+    value = 'p@ss w0rd!"\\<x>'
+    carried = [
+        f"GET /login?pw={urllib.parse.quote_plus(value)}",
+        f"GET /login/{urllib.parse.quote(value, safe='')}",
+        f"device error while running type(text={value!r})",
+        json.dumps({"text": value}),
+        f"<input value='{html.escape(value)}'>",
+    ]
+    for text in carried:
+        masked = store.mask(text)
+        assert "{{secret:PW}}" in masked, text
+        assert "w0rd" not in masked, masked
+
+
+def test_a_person_editing_an_action_with_a_literal_password_leaves_only_the_placeholder() -> None:
+    from agent.confirmation import apply_decision
+    from agent.guards import Decision
+    from agent.state import RunState
+    from agent.trajectory import PlannedAction, StepRecord
+
+    store = SecretStore({"PW": "hunter2-long"})
+    state = RunState(run_id="r", task="log in")
+    state.step = StepRecord(index=1)
+    state.step.actions.append(PlannedAction(action={"type": "type", "text": "oops"}, decision="pending"))
+    apply_decision(state, Decision.edit(Type(text="hunter2-long")), store.mask_data)
+    assert state.step.actions[0].action == {"type": "type", "text": "{{secret:PW}}"}
+    assert "hunter2-long" not in state.model_dump_json()

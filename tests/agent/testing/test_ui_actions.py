@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 from agent.secrets import SecretStore
 from agent.testing import UI, JudgeAnswerError, LocateError, LoopThread, ModelSetup
 from agent.testing.session import AsyncUI
-from environments import ExecutionResult, Observation, Screenshot, Size
+from environments import ActionRejectedError, ExecutionResult, Observation, Screenshot, Size
 from model.answer import Box
 from model.backends import ScriptedBackend
 from model.conversation import ModelRequest
@@ -148,3 +148,22 @@ def test_a_secret_is_typed_but_never_recorded(tmp_path: Path) -> None:
     assert screen.actions[-1] == Type(text="4711")
     recorded = " ".join(p.read_text() for p in tmp_path.rglob("*.json")) + report
     assert "{{secret:PIN}}" in recorded and "4711" not in recorded
+
+
+class RefusingScreen(FakeScreen):
+    """A device whose error quotes the text it was asked to type, as real adapters' errors do."""
+
+    async def execute(self, action: Action) -> ExecutionResult:
+        if isinstance(action, Type):
+            raise ActionRejectedError(f"cannot type {action.text!r} here")
+        return await super().execute(action)
+
+
+def test_a_device_error_quoting_a_secret_reaches_the_test_masked(tmp_path: Path) -> None:
+    setup = ModelSetup(backend=grounding_or([]), family=get_family("qwen25vl"))
+    session = AsyncUI(RefusingScreen(), setup, record_dir=tmp_path, secrets=SecretStore({"PIN": "4711-9"}))
+    with UI(session, LoopThread(), owns_runner=True) as ui, pytest.raises(ActionRejectedError) as caught:
+        ui.type("{{secret:PIN}}", into="the card")
+    assert str(caught.value) == "cannot type '{{secret:PIN}}' here"
+    recorded = " ".join(p.read_text() for p in tmp_path.rglob("*.json"))
+    assert "4711-9" not in recorded
