@@ -22,9 +22,9 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from agent.guards import GuardDecision
 from agent.secrets import SecretStore
@@ -175,18 +175,33 @@ class Trajectory(BaseModel):
 
 
 class TrajectoryError(ValueError):
-    """The folder is not a trajectory (no run.json and no steps)."""
+    """The folder is not a trajectory (no run.json and no steps), or one of its files is damaged."""
+
+
+_Record = TypeVar("_Record", bound=BaseModel)
+
+
+def _load(model: type[_Record], path: Path) -> _Record:
+    try:
+        return model.model_validate_json(path.read_bytes())
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'file'}: {e['msg']}" for e in error.errors()[:3]
+        )
+        raise TrajectoryError(f"{path} is not a valid {model.__name__} file ({problems})") from None
+    except OSError as error:
+        raise TrajectoryError(f"cannot read {path}: {error.strerror or error}") from None
 
 
 def read_trajectory(root: str | Path) -> Trajectory:
     """Load a record folder; steps written before a crash are all there, in order."""
     root = Path(root)
     run_path = root / "run.json"
-    run = RunRecord.model_validate_json(run_path.read_bytes()) if run_path.exists() else None
+    run = _load(RunRecord, run_path) if run_path.exists() else None
     step_files = (
         sorted((root / "steps").glob("[0-9][0-9][0-9][0-9].json")) if (root / "steps").is_dir() else []
     )
     if run is None and not step_files:
         raise TrajectoryError(f"{root} holds no trajectory (no run.json and no steps/NNNN.json)")
-    steps = [StepRecord.model_validate_json(path.read_bytes()) for path in step_files]
+    steps = [_load(StepRecord, path) for path in step_files]
     return Trajectory(root=root, run=run, steps=steps)

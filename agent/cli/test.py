@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import sys
 from pathlib import Path
 
 HELP = "run YAML UI test flows (steps and assertions) and write JUnit XML"
@@ -48,6 +49,7 @@ def run(args: argparse.Namespace, *, backend: object = None) -> int:
     from agent.testing.junit import write_junit
     from agent.testing.locate_cache import CacheFileError
     from agent.testing.runner import FlowRun, RunOptions, run_flow
+    from model.backends.base import BackendError
     from model.backends.spec import ModelSpecError
 
     try:
@@ -72,6 +74,9 @@ def run(args: argparse.Namespace, *, backend: object = None) -> int:
         cases = [run_flow(flow, session) for flow in flows]
     except (ModelSpecError, CacheFileError, ValueError) as error:
         raise UsageError(str(error)) from None
+    except BackendError as error:  # the model cannot be had: the same paragraph `agent run` prints
+        print(str(error), file=sys.stderr)
+        return 1
     finally:
         session.close()
     failed = sum(c.outcome != "passed" for c in cases)

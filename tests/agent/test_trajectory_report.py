@@ -6,6 +6,7 @@ import io
 import re
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from agent.guards import GuardDecision
@@ -92,3 +93,16 @@ def test_a_crashed_run_without_run_json_still_reports(tmp_path: Path) -> None:
     (root / "run.json").unlink()
     html = render_report(read_trajectory(root))
     assert "may have crashed" in html
+
+
+def test_agent_report_names_a_damaged_file_instead_of_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from agent.cli import main
+
+    (tmp_path / "steps").mkdir()
+    (tmp_path / "steps" / "0001.json").write_text('{"index": "one"}')
+    assert main(["report", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"agent report: {tmp_path / 'steps' / '0001.json'} is not a valid StepRecord file")
+    assert "Traceback" not in err

@@ -102,3 +102,18 @@ def test_bad_input_exits_2_with_file_and_line(tmp_path: Path, capsys: pytest.Cap
     assert f"agent test: {bad}:5: step 2: unknown step 'click'" in capsys.readouterr().err
     assert main(["test", str(tmp_path / "none-*.yaml")]) == 2
     assert "no flow file matches" in capsys.readouterr().err
+
+
+def test_a_model_that_cannot_be_had_is_one_paragraph_and_exit_1(
+    flows: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty-hub"))
+    import huggingface_hub.constants as constants
+
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "empty-hub"))
+    flow = sorted(flows.glob("*.yaml"))[0]
+    assert main(["test", str(flow), "--model", "qwen2-vl-2b"]) == 1
+    err = capsys.readouterr().err
+    assert "Two ways forward" in err and "--endpoint" in err
+    assert "Traceback" not in err
