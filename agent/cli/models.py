@@ -48,6 +48,8 @@ def _print_table(rows: list[dict]) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from model.families import get_family
+
     table = Table(title="Model presets (--model NAME)", show_lines=False)
     for column in ("preset", "hub id", "family", "image tokens", "bf16 GB", "settings", "cached"):
         table.add_column(column, no_wrap=column in ("preset", "hub id"))
@@ -59,7 +61,7 @@ def _print_table(rows: list[dict]) -> None:
             knobs.append(f"rep {settings['repetition_penalty']:g}")
         if settings["frequency_penalty"]:
             knobs.append(f"freq {settings['frequency_penalty']:g}")
-        factor = 32 if row["family"] == "qwen3vl" else 28
+        factor = get_family(row["family"]).factor  # image tokens are (side / factor) squared
         tokens = f"{row['min_pixels'] // factor**2:,}-{row['max_pixels'] // factor**2:,}"
         name = f"{row['name']} *" if row["default"] else row["name"]
         table.add_row(

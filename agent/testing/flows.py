@@ -17,12 +17,12 @@ pydantic traceback.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-STEP_KINDS = (
+StepKind = Literal[
     "tap",
     "double_tap",
     "long_press",
@@ -35,7 +35,9 @@ STEP_KINDS = (
     "wait_until",
     "navigate",
     "wait",
-)
+]
+STEP_KINDS: tuple[str, ...] = get_args(StepKind)
+"""The step kinds a flow may use, in the order the error messages list them."""
 QUERY_TYPES: dict[str, Any] = {
     "str": str,
     "int": int,
@@ -110,20 +112,7 @@ _SHORT_FIELD = {"long_press": "target", "scroll": "until", "query": "question", 
 class Step(_Strict):
     """One step: its kind and its arguments (a string for the one-argument kinds)."""
 
-    kind: Literal[
-        "tap",
-        "double_tap",
-        "long_press",
-        "type",
-        "key",
-        "scroll",
-        "drag",
-        "assert",
-        "query",
-        "wait_until",
-        "navigate",
-        "wait",
-    ]
+    kind: StepKind
     value: Any
     line: int = 0
 

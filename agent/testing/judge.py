@@ -2,13 +2,13 @@
 
 The model is asked for a small JSON object. Served open models wrap JSON in code fences, use Python
 literals (`True`, single quotes), add trailing commas or a sentence around it; all of that is read
-without `eval`. What cannot be read raises `JudgeAnswerError` with the raw text, so a failing test says
-whether the screen was wrong or the model's answer was unreadable.
+by model.families.textparse's bounded parser, never `eval`. What cannot be read raises
+`JudgeAnswerError` with the raw text, so a failing test says whether the screen was wrong or the
+model's answer was unreadable.
 """
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 from typing import Any
@@ -17,6 +17,7 @@ from PIL import Image
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from model.conversation import ImagePart, Message, TextPart
+from model.families.textparse import LiteralError, bounded, parse_literal
 
 JUDGE_MARKER = "You are checking a screenshot of a user interface."
 SYSTEM = (
@@ -83,73 +84,40 @@ def query_messages(question: str, kind: Any, screenshot: Image.Image) -> list[Me
     return _messages(screenshot, text)
 
 
-def _balanced(text: str, start: int) -> str | None:
-    """The bracketed block opening at `start`, honouring quoted strings, or None if it never closes."""
-    opener = text[start]
-    closer = "}" if opener == "{" else "]"
-    depth, quote, escaped = 0, "", False
-    for index in range(start, len(text)):
-        char = text[index]
-        if quote:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == quote:
-                quote = ""
-        elif char in "\"'":
-            quote = char
-        elif char == opener:
-            depth += 1
-        elif char == closer:
-            depth -= 1
-            if depth == 0:
-                return text[start : index + 1]
-    return None
+MAX_FENCES = 8
 
 
-def _candidates(text: str) -> list[str]:
-    """Pieces of the answer that may be JSON: fenced blocks, the first balanced brackets, the whole."""
-    found = [m.group(1).strip() for m in FENCE.finditer(text)]
-    starts = sorted(i for i in (text.find("{"), text.find("[")) if i != -1)
-    for start in starts:
-        block = _balanced(text, start)
-        if block:
-            found.append(block)
-    found.append(text.strip())
-    return found
-
-
-def _load(candidate: str) -> Any:
-    """JSON, then JSON without trailing commas, then a Python literal (never eval)."""
-    try:
-        return json.loads(candidate)
-    except ValueError:
-        pass
-    relaxed = re.sub(r",\s*([}\]])", r"\1", candidate)
-    try:
-        return json.loads(relaxed)
-    except ValueError:
-        pass
-    try:
-        return ast.literal_eval(relaxed)
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
-        pass
-    pythonic = re.sub(
-        r"\btrue\b", "True", re.sub(r"\bfalse\b", "False", re.sub(r"\bnull\b", "None", relaxed))
-    )
-    return ast.literal_eval(pythonic)
+def _whole(text: str) -> Any:
+    """`text` as exactly one value (`true`, `3`, `"Ada"`, `{...}`), with nothing around it."""
+    stripped = text.strip()
+    value, end = parse_literal(stripped, 0, strict=True)
+    if end != len(stripped):
+        raise LiteralError("text after the value")
+    return value
 
 
 def read_json(text: str) -> Any:
-    """The first JSON-like value in a model's answer; raises ValueError when there is none."""
-    cleaned = SPECIAL_TOKENS.sub("", text)
-    for candidate in _candidates(cleaned):
+    """The first JSON-like value in a model's answer; raises ValueError when there is none.
+
+    Tried in order: fenced blocks, the value at the first `{` and at the first `[`, the whole answer.
+    The reading is textparse's bounded one (JSON, Python literals, trailing commas, a missing closing
+    bracket; bare words are not values) on the head and tail of an over-long answer, so junk of any
+    size is rejected in milliseconds, and nothing is evaluated."""
+    cleaned = SPECIAL_TOKENS.sub("", bounded(text))
+    for _, fence in zip(range(MAX_FENCES), FENCE.finditer(cleaned), strict=False):
         try:
-            return _load(candidate)
-        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            return _whole(fence.group(1))
+        except LiteralError:
             continue
-    raise ValueError("no JSON value found")
+    for start in sorted(i for i in (cleaned.find("{"), cleaned.find("[")) if i != -1):
+        try:
+            return parse_literal(cleaned, start, strict=True)[0]
+        except LiteralError:
+            continue
+    try:
+        return _whole(cleaned)
+    except LiteralError:
+        raise ValueError("no JSON value found") from None
 
 
 _BOOL_WORDS = {"true": True, "yes": True, "false": False, "no": False}

@@ -19,6 +19,7 @@ from PIL import Image
 
 from model.conversation import LazyImage
 from model.frame import Frame, FrameError
+from model.frame import image_tokens as resized_image_tokens
 
 ImageFormat = Literal["png", "jpeg", "webp"]
 MIME = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
@@ -119,4 +120,4 @@ def decode_data_url(url: str) -> Image.Image:
 
 def image_tokens(image: Image.Image | LazyImage, factor: int) -> int:
     """LLM tokens for an image already at its smart-resized size: (w/factor) * (h/factor)."""
-    return (image.width // factor) * (image.height // factor)
+    return resized_image_tokens(image.height, image.width, factor)

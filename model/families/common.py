@@ -34,6 +34,17 @@ reveal new content, little enough to keep context, and the same for every family
 
 MAX_WAIT_SECONDS = 60.0
 
+TEXT_FIELDS: dict[str, str] = {
+    "type": "text",
+    "answer": "text",
+    "navigate": "url",
+    "open_app": "name",
+    "choose": "option",
+    "call_user": "message",
+    "finish": "message",
+}
+"""The field that holds a text-carrying action's text: what a model writes as its `text` or `value`."""
+
 ParseFailure = (LiteralError, InvalidActionError, UnknownKeyError, FrameError, ValidationError)
 
 
@@ -53,6 +64,16 @@ def make_action(name: str, /, **arguments: Any) -> Action:
         return action_from_call(name, arguments)
     except (InvalidActionError, UnknownKeyError) as error:
         raise fail(str(error)) from None
+
+
+def text_action(name: str, text: str) -> Action:
+    """A text-carrying action (type, answer, navigate, open_app, choose, call_user) holding `text`."""
+    return make_action(name, **{TEXT_FIELDS[name]: text})
+
+
+def action_text(action: Action) -> str:
+    """The text of a text-carrying action, from whichever field holds it (see TEXT_FIELDS)."""
+    return str(getattr(action, TEXT_FIELDS[action.type]))
 
 
 def split_keys(combo: str) -> list[str]:

@@ -19,20 +19,30 @@ from typing import Any
 from model.answer import Box, GroundedAction
 from model.conversation import ImageLike, ImagePart, Message, TextPart
 from model.families.common import (
+    TEXT_FIELDS,
     FamilyBase,
+    action_text,
     fail,
     make_action,
     scroll_amount,
     scroll_direction,
     split_keys,
+    text_action,
     wait_seconds,
 )
-from model.families.textparse import MAX_CALLS, as_numbers, numbers, parse_object, split_think
+from model.families.textparse import MAX_CALLS, LiteralError, as_numbers, numbers, parse_literal, split_think
 from model.frame import CHECKPOINT_MAX_PIXELS, CHECKPOINT_MIN_PIXELS, QWEN_FACTOR, Frame
 from tools import Action
 
 FN_NAME, FN_ARGS, FN_RESULT, FN_EXIT = "✿FUNCTION✿", "✿ARGS✿", "✿RESULT✿", "✿RETURN✿"
-_MARK = re.compile(r"(?:✿|\*{1,2})?(FUNCTION|ARGS|RESULT|RETURN)(?:✿|\*{1,2})?\s*[:：]")
+_MARK = re.compile(
+    r"(?:[✿*]{1,2}(FUNCTION|ARGS|RESULT|RETURN)|^[ \t]*(FUNCTION|ARGS|RESULT|RETURN))[✿*]{0,2}[ \t]*[:：]",
+    re.M,
+)
+"""A marker: delimited (`✿FUNCTION✿:`, the paper's `*FUNCTION*:`) anywhere, or at the start of a line.
+A bare `RETURN:` inside a sentence is text, and markers inside the arguments are never reached: the
+scan goes on after the end of the parsed arguments."""
+_NON_SPACE = re.compile(r"\S")
 _PAIR = re.compile(r"\(\s*+([-+]?\d+(?:\.\d+)?)\s*+,\s*+([-+]?\d+(?:\.\d+)?)\s*+\)")
 POINT_DOC = (
     "The specific spot of interest on the screen, denoted by the coordinates (x, y) where x and y range "
@@ -66,6 +76,50 @@ TOOLS: dict[str, tuple[str, list[tuple[str, str, str, bool]]]] = {
 ALIASES = {"tap": "click", "input": "type", "type_text": "type", "press_back": "back", "press_home": "home",
            "hotkey": "key", "press": "key", "open": "open_app", "terminate": "finish", "finished": "finish",
            "left_click": "click", "mouse_move": "move", "hover": "move", "launch": "open_app"}  # fmt: skip
+
+
+def _kind(mark: re.Match[str]) -> str:
+    return mark.group(1) or mark.group(2)
+
+
+def _next_mark(text: str, pos: int, kind: str) -> re.Match[str] | None:
+    """The next `kind` marker at or after `pos` (a bounded number of other markers are passed over)."""
+    for _ in range(4 * MAX_CALLS):
+        mark = _MARK.search(text, pos)
+        if mark is None or _kind(mark) == kind:
+            return mark
+        pos = mark.end()
+    return None
+
+
+def _name(text: str, start: int, stop: int) -> tuple[str, int]:
+    """The function name: the first line of text after the marker (before `stop`), and where it ends."""
+    nonspace = _NON_SPACE.search(text, start, stop)
+    if nonspace is None:
+        return "", stop
+    line_end = text.find("\n", nonspace.start(), stop)
+    end = stop if line_end < 0 else line_end
+    return text[nonspace.start() : end].strip().strip("`\"'").lower(), end
+
+
+def _arguments(text: str, start: int) -> tuple[Any, int]:
+    """The ARGS value starting at `start` and where it ends: a literal read by the bounded parser, or
+    (not a literal) the plain text up to the next marker as {"text": ...}."""
+    nonspace = _NON_SPACE.search(text, start)
+    begin = nonspace.start() if nonspace is not None else len(text)
+    after = _MARK.search(text, begin)
+    stop = after.start() if after is not None else len(text)
+    if begin < len(text) and text[begin] in "{[":
+        try:
+            return parse_literal(text, begin)
+        except LiteralError as error:
+            if after is None or (error.end or 0) <= stop:
+                raise
+            # it broke on the next call's marker (say a missing brace): the literal ends at that marker
+            value, _ = parse_literal(text[:stop], begin)
+            return value, stop
+    body = text[begin:stop].strip()
+    return ({"text": body} if body else {}), stop
 
 
 class Qwen2VL(FamilyBase):
@@ -108,26 +162,26 @@ class Qwen2VL(FamilyBase):
     # --- parse ---------------------------------------------------------------------------
     def _parse(self, text: str, frame: Frame, clamp: bool) -> tuple[str, list[GroundedAction]]:
         thinking, text = split_think(text)
-        found = "FUNCTION" in text  # a fast pre-check: the marker regex is the slow part on huge answers
-        marks = [m for _, m in zip(range(4 * MAX_CALLS), _MARK.finditer(text), strict=False)] if found else []
-        first = next((m for m in marks if m.group(1) == "FUNCTION"), None)
-        thought = "\n".join(t for t in (thinking, text[: first.start()].strip() if first else "") if t)
         steps: list[GroundedAction] = []
-        for i, mark in enumerate(marks):
-            if mark.group(1) != "FUNCTION":
-                continue
-            end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
-            name = text[mark.end() : end].strip().split("\n")[0].strip().strip("`\"'").lower()
+        first = -1
+        pos = 0
+        found = "FUNCTION" in text  # a fast pre-check: the marker regex is the slow part on huge answers
+        while found and len(steps) < MAX_CALLS:
+            mark = _next_mark(text, pos, "FUNCTION")
+            if mark is None:
+                break
+            first = mark.start() if first < 0 else first
+            after = _MARK.search(text, mark.end())
+            name, pos = _name(text, mark.end(), after.start() if after is not None else len(text))
             args: Any = {}
-            if i + 1 < len(marks) and marks[i + 1].group(1) == "ARGS":
-                stop = marks[i + 2].start() if i + 2 < len(marks) else len(text)
-                body = text[marks[i + 1].end() : stop].strip()
-                args = parse_object(body) if body and body[0] in "{[" else ({"text": body} if body else {})
+            if after is not None and _kind(after) == "ARGS":
+                args, pos = _arguments(text, after.end())  # the scan goes on after the arguments
             if not isinstance(args, dict):
                 raise fail(
                     f'{FN_ARGS} must be a JSON object such as {{"point": (x,y)}}, got {str(args)[:80]}'
                 )
             steps.append(self._step(ALIASES.get(name, name), args, frame, clamp))
+        thought = "\n".join(t for t in (thinking, text[:first].strip() if first >= 0 else "") if t)
         return thought, steps
 
     def _grounded(
@@ -179,11 +233,9 @@ class Qwen2VL(FamilyBase):
             return GroundedAction(
                 action=make_action("finish", success=success, message=str(args.get("message", "")))
             )
-        field = {"type": "text", "navigate": "url", "open_app": "name", "choose": "option"}
-        field |= {"call_user": "message", "answer": "text"}
-        if name in field:
-            value = args.get(field[name], args.get("text", ""))
-            return GroundedAction(action=make_action(name, **{field[name]: str(value)}))
+        if name in TEXT_FIELDS:
+            value = args.get(TEXT_FIELDS[name], args.get("text", ""))
+            return GroundedAction(action=text_action(name, str(value)))
         return GroundedAction(action=make_action(name))
 
     def _parse_grounding(self, text: str, frame: Frame, clamp: bool) -> Box:
@@ -239,10 +291,8 @@ class Qwen2VL(FamilyBase):
             return "finish", {"success": j(a.success)} | (
                 {"message": j(a.message, ensure_ascii=False)} if a.message else {}
             )
-        field = {"type": "text", "navigate": "url", "open_app": "name", "choose": "option"}
-        field |= {"call_user": "message", "answer": "text"}
-        if a.type in field:
-            return a.type, {field[a.type]: j(getattr(a, field[a.type]), ensure_ascii=False)}
+        if a.type in TEXT_FIELDS:
+            return a.type, {TEXT_FIELDS[a.type]: j(action_text(a), ensure_ascii=False)}
         if a.type in ("back", "home"):
             return a.type, {}
         raise ValueError(f"{self.name} cannot render a {a.type} action")

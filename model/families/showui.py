@@ -20,12 +20,14 @@ from model.conversation import ImageLike, ImagePart, Message, TextPart
 from model.families.base import HistoryStep
 from model.families.common import (
     FamilyBase,
+    action_text,
     assemble,
     fail,
     make_action,
     scroll_amount,
     scroll_direction,
     split_keys,
+    text_action,
     wait_seconds,
 )
 from model.families.textparse import MAX_CALLS, LiteralError, as_numbers, numbers, parse_literal
@@ -71,7 +73,33 @@ SPACE = {  # README wording for the native actions; the rest extend the space wh
 }  # fmt: skip
 _CLICKS = {"CLICK": ("left", 1), "TAP": ("left", 1), "SELECT": ("left", 1), "DOUBLE_CLICK": ("left", 2)}
 _CLICKS |= {"RIGHT_CLICK": ("right", 1)}
+_AT_POINT = {"HOVER": "move", "PRESS": "long_press", "LONG_PRESS": "long_press"}
+_TEXT_KINDS = ("answer", "navigate", "open_app", "choose", "call_user")
+"""Actions whose `value` is their text, named as ours in upper case (ANSWER, NAVIGATE, OPEN_APP...)."""
+_FIXED: dict[str, tuple[str, dict[str, Any]]] = {"BACK": ("back", {}), "HOME": ("home", {})}
+_FIXED |= {"ENTER": ("key", {"keys": ["enter"]}), "ESC": ("key", {"keys": ["escape"]})}
+_FIXED |= {"COPY": ("key", {"keys": ["ctrl", "c"]})}
+
+
+def _without_position(kind: str, text: str, value: Any) -> Action | None:
+    """The action for a kind that takes no position (None for one that does, or an unknown one)."""
+    if kind.lower() in _TEXT_KINDS:
+        return text_action(kind.lower(), text)
+    if kind in _FIXED:
+        name, arguments = _FIXED[kind]
+        return make_action(name, **arguments)
+    if kind == "KEY":
+        return make_action("key", keys=split_keys(text) if text else [])
+    if kind == "WAIT":
+        return make_action("wait", seconds=wait_seconds(value))
+    if kind in ("FINISH", "STOP", "TERMINATE"):
+        return make_action("finish", success=True, message=text)
+    return None
+
+
 _OBJECT = re.compile(r"\{")
+MAX_CANDIDATES = 4 * MAX_CALLS
+"""Braces tried before giving up: prose may hold a few, and each try reads at most MAX_TOKENS tokens."""
 
 
 class ShowUI(FamilyBase):
@@ -123,18 +151,30 @@ class ShowUI(FamilyBase):
 
     # --- parse ---------------------------------------------------------------------------
     def _parse(self, text: str, frame: Frame, clamp: bool) -> tuple[str, list[GroundedAction]]:
+        """Every action dict in the answer; other braces (prose, a context dict) are skipped, and the
+        first of them is the error only when no action dict is found at all."""
         steps: list[GroundedAction] = []
         pos = 0
         first = -1
-        while len(steps) < MAX_CALLS:
-            match = _OBJECT.search(text, pos)
+        skipped: str | None = None
+        for _ in range(MAX_CANDIDATES):
+            match = _OBJECT.search(text, pos) if len(steps) < MAX_CALLS else None
             if match is None:
                 break
-            first = match.start() if first < 0 else first
-            value, pos = parse_literal(text, match.start())
+            try:
+                value, end = parse_literal(text, match.start())
+            except LiteralError as error:
+                skipped = skipped or str(error)
+                pos = max(error.end or 0, match.end())  # never reread what this literal consumed
+                continue
+            pos = max(end, match.end())
             if not isinstance(value, dict) or "action" not in value:
-                raise fail(f"each action must be a dict with an 'action' key: {self.format_hint}")
+                skipped = skipped or f"each action must be a dict with an 'action' key: {self.format_hint}"
+                continue
+            first = match.start() if first < 0 else first
             steps.extend(self._steps(value, frame, clamp))
+        if not steps and skipped is not None:
+            raise fail(skipped)
         thought = text[:first].strip().strip("[").strip() if first > 0 else ""
         return thought, steps
 
@@ -142,11 +182,11 @@ class ShowUI(FamilyBase):
         kind = str(item.get("action", "")).strip().upper().replace(" ", "_")
         value = item.get("value")
         text = "" if value is None else str(value)
+        action = _without_position(kind, text, value)
+        if action is not None:
+            return [GroundedAction(action=action)]
         position = item.get("position")
         nums = as_numbers(position) if position is not None else []
-
-        def one(action: Action) -> list[GroundedAction]:
-            return [GroundedAction(action=action)]
 
         def at() -> tuple[int, int]:
             if len(nums) < 2:
@@ -156,56 +196,41 @@ class ShowUI(FamilyBase):
         if kind in _CLICKS:
             x, y = at()
             button, count = _CLICKS[kind]
-            return one(make_action("click", x=x, y=y, button=button, count=count))
-        if kind == "HOVER":
-            return one(make_action("move", x=at()[0], y=at()[1]))
-        if kind in ("PRESS", "LONG_PRESS"):
+            return [GroundedAction(action=make_action("click", x=x, y=y, button=button, count=count))]
+        if kind in _AT_POINT:
             x, y = at()
-            return one(make_action("long_press", x=x, y=y))
+            return [GroundedAction(action=make_action(_AT_POINT[kind], x=x, y=y))]
         if kind == "INPUT":
-            typed = make_action("type", text=text)
+            typed = [GroundedAction(action=make_action("type", text=text))]
             if len(nums) >= 2:
                 x, y = at()
-                return one(make_action("click", x=x, y=y)) + one(typed)
-            return one(typed)
+                return [GroundedAction(action=make_action("click", x=x, y=y)), *typed]
+            return typed
         if kind in ("SWIPE", "SELECT_TEXT", "DRAG"):
-            name = "swipe" if kind == "SWIPE" else "drag"
-            if len(nums) >= 4:
-                x, y = self.to_screen(frame, nums[0], nums[1], clamp=clamp)
-                tx, ty = self.to_screen(frame, nums[2], nums[3], clamp=clamp)
-            elif kind == "SWIPE" and text:
-                x, y = at() if len(nums) >= 2 else (frame.screen_width // 2, frame.screen_height // 2)
-                dx, dy = scroll_amount(frame, text)
-                tx = min(max(x - dx, 0), frame.screen_width - 1)  # swipe up to see what is below
-                ty = min(max(y - dy, 0), frame.screen_height - 1)
-            else:
-                raise fail(f"{kind} needs 'position': [[x1,y1], [x2,y2]]")
-            return one(make_action(name, x=x, y=y, to_x=tx, to_y=ty))
+            return [GroundedAction(action=self._two_points(kind, text, nums, frame, clamp))]
         if kind == "SCROLL":
             dx, dy = scroll_amount(frame, text or "down")
             where = dict(zip(("x", "y"), at(), strict=True)) if len(nums) >= 2 else {}
-            return one(make_action("scroll", dx=dx, dy=dy, **where))
-        keys = {"ENTER": ["enter"], "ESC": ["escape"], "COPY": ["ctrl", "c"]}
-        if kind in keys:
-            return one(make_action("key", keys=keys[kind]))
-        if kind == "KEY":
-            return one(make_action("key", keys=split_keys(text) if text else []))
-        if kind in ("WAIT",):
-            return one(make_action("wait", seconds=wait_seconds(value)))
-        if kind in ("FINISH", "STOP", "TERMINATE"):
-            return one(make_action("finish", success=True, message=text))
-        simple = {
-            "ANSWER": ("answer", "text"),
-            "NAVIGATE": ("navigate", "url"),
-            "OPEN_APP": ("open_app", "name"),
-        }
-        simple |= {"CHOOSE": ("choose", "option"), "CALL_USER": ("call_user", "message")}
-        if kind in simple:
-            name, field = simple[kind]
-            return one(make_action(name, **{field: text}))
-        if kind in ("BACK", "HOME"):
-            return one(make_action(kind.lower()))
+            return [GroundedAction(action=make_action("scroll", dx=dx, dy=dy, **where))]
         raise fail(f"unknown action {kind!r}: use CLICK, INPUT, HOVER, ENTER, SCROLL, SWIPE, TAP or ANSWER")
+
+    def _two_points(self, kind: str, text: str, nums: list[float], frame: Frame, clamp: bool) -> Action:
+        """SWIPE / SELECT_TEXT / DRAG from [[x1,y1], [x2,y2]]; a SWIPE may give a direction instead."""
+        name = "swipe" if kind == "SWIPE" else "drag"
+        if len(nums) >= 4:
+            x, y = self.to_screen(frame, nums[0], nums[1], clamp=clamp)
+            tx, ty = self.to_screen(frame, nums[2], nums[3], clamp=clamp)
+        elif kind == "SWIPE" and text:
+            if len(nums) >= 2:
+                x, y = self.point(frame, nums[:2], clamp=clamp, what="position")
+            else:
+                x, y = frame.screen_width // 2, frame.screen_height // 2
+            dx, dy = scroll_amount(frame, text)
+            tx = min(max(x - dx, 0), frame.screen_width - 1)  # swipe up to see what is below
+            ty = min(max(y - dy, 0), frame.screen_height - 1)
+        else:
+            raise fail(f"{kind} needs 'position': [[x1,y1], [x2,y2]]")
+        return make_action(name, x=x, y=y, to_x=tx, to_y=ty)
 
     def _parse_grounding(self, text: str, frame: Frame, clamp: bool) -> Box:
         start = text.find("[")
@@ -277,15 +302,8 @@ class ShowUI(FamilyBase):
             return item("WAIT", a.seconds, None)
         if a.type == "finish":
             return item("FINISH", a.message or None, None)
-        simple = {
-            "answer": ("ANSWER", "text"),
-            "navigate": ("NAVIGATE", "url"),
-            "open_app": ("OPEN_APP", "name"),
-        }
-        simple |= {"choose": ("CHOOSE", "option"), "call_user": ("CALL_USER", "message")}
-        if a.type in simple:
-            kind, field = simple[a.type]
-            return item(kind, getattr(a, field) or None, None)
+        if a.type in _TEXT_KINDS:
+            return item(a.type.upper(), action_text(a) or None, None)
         if a.type in ("back", "home"):
             return item(a.type.upper(), None, None)
         raise ValueError(f"{self.name} cannot render a {a.type} action")

@@ -23,6 +23,9 @@ MAX_CALLS = 16
 class LiteralError(ValueError):
     """A literal or call that cannot be read even after repair; the message is for the model."""
 
+    end: int | None = None
+    """Where parse_literal stopped reading (the text before it was taken as part of the literal)."""
+
 
 def bounded(text: str) -> str:
     """The answer itself when short; otherwise its head and tail (thoughts lead, actions trail)."""
@@ -92,8 +95,9 @@ _CLOSE = {"{": "}", "[": "]", "(": ")"}
 class _Tokens:
     """A lazy, capped token stream over one string."""
 
-    def __init__(self, text: str, pos: int) -> None:
+    def __init__(self, text: str, pos: int, *, strict: bool = False) -> None:
         self.text = text
+        self.strict = strict
         self._iter = _TOKEN.finditer(text, pos)
         self.count = 0
         self.end = pos
@@ -151,6 +155,8 @@ def _value(tokens: _Tokens, depth: int) -> Any:
     if kind == "num":
         return _number(text)
     if kind == "name":
+        if tokens.strict and text not in _NAMED:
+            raise LiteralError(f"{text!r} is not a value (quote text)")
         return _NAMED.get(text, text)
     if kind == "punct" and text in _CLOSE:
         return _container(tokens, text, depth + 1)
@@ -187,10 +193,17 @@ def _container(tokens: _Tokens, opener: str, depth: int) -> Any:
     return pairs if opener == "{" else items
 
 
-def parse_literal(text: str, pos: int = 0) -> tuple[Any, int]:
-    """Read one literal starting at `pos`; returns (value, end position)."""
-    tokens = _Tokens(text, pos)
-    value = _value(tokens, 0)
+def parse_literal(text: str, pos: int = 0, *, strict: bool = False) -> tuple[Any, int]:
+    """Read one literal starting at `pos`; returns (value, end position).
+
+    A bare word reads as a string (`{action: CLICK}`) unless `strict`, where only true/false/null
+    (and Python's True/False/None) are words a value may be."""
+    tokens = _Tokens(text, pos, strict=strict)
+    try:
+        value = _value(tokens, 0)
+    except LiteralError as error:
+        error.end = max(tokens.end, pos + 1)
+        raise
     return value, tokens.end
 
 

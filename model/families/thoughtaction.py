@@ -26,6 +26,7 @@ from model.families.common import (
     scroll_amount,
     scroll_direction,
     split_keys,
+    text_action,
     wait_seconds,
 )
 from model.families.textparse import find_calls, first_call, numbers, split_think
@@ -46,6 +47,43 @@ START_KEYS = ("point", "start_point", "start_box", "box", "position", "coordinat
 END_KEYS = ("end_point", "end_box", "to_point")
 
 
+_CLICKS = {"click": ("left", 1), "left_single": ("left", 1), "left_double": ("left", 2)}
+_CLICKS |= {"double_click": ("left", 2), "right_single": ("right", 1), "right_click": ("right", 1)}
+_TEXT_CALLS: dict[str, tuple[str, str | None]] = {
+    "type": ("type", None),
+    "answer": ("answer", None),
+    "call_user": ("call_user", "message"),
+    "open_app": ("open_app", "app_name"),
+    "navigate": ("navigate", "url"),
+    "choose": ("choose", "option"),
+}
+"""UI-TARS call -> (our text-carrying action, its own keyword besides content/text/value)."""
+
+
+def _without_point(name: str, kwargs: dict[str, Any], args: list[Any]) -> Action:
+    """The calls that take no coordinates: keys, waits, the end of the task, text-carrying actions."""
+    text = next((kwargs[k] for k in ("content", "text", "value") if k in kwargs), None)
+    if text is None and args and isinstance(args[0], str) and name in ("type", "finished", "answer"):
+        text = args[0]
+    if name in ("hotkey", "press"):
+        keys = kwargs.get("key", kwargs.get("keys", args[0] if args else None))
+        if not keys or not isinstance(keys, str | list):
+            raise fail(f"{name} needs key='ctrl c'")
+        return make_action("key", keys=split_keys(keys) if isinstance(keys, str) else keys)
+    if name == "wait":
+        return make_action("wait", seconds=wait_seconds(kwargs.get("time", kwargs.get("seconds")), 5.0))
+    if name in ("finished", "finish"):
+        return make_action("finish", success=True, message="" if text is None else str(text))
+    if name in ("press_home", "press_back", "navigate_back"):
+        return make_action("home" if name == "press_home" else "back")
+    if name not in _TEXT_CALLS:
+        raise fail(f"unknown action {name!r}")
+    ours, keyword = _TEXT_CALLS[name]
+    positional = args[0] if args and keyword else None  # type and answer took theirs as `text` above
+    candidates = (kwargs.get(keyword) if keyword else None, text, positional)
+    return text_action(ours, str(next((v for v in candidates if v not in (None, "")), "")))
+
+
 def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n")
 
@@ -56,14 +94,27 @@ class ThoughtActionFamily(FamilyBase):
     language: ClassVar[str] = "English"
     format_hint = "answer with Thought: ... then Action: click(start_box='(x,y)')"
 
+    point_format: ClassVar[str]
+    """How the model writes a point, with {x} and {y} in its model space."""
+    lines: ClassVar[dict[str, list[str]]]
+    """The prompt's action-space lines per action ('finish' is always offered); lines['click'][0] is
+    also the grounding prompt's whole action space."""
+
     def point_text(self, frame: Frame, x: float, y: float) -> str:
-        raise NotImplementedError
+        mx, my = self.to_model(frame, x, y)
+        return self.point_format.format(x=mx, y=my)
 
     def action_lines(self, actions: frozenset[str]) -> list[str]:
-        raise NotImplementedError
+        return [
+            line for key, lines in self.lines.items() if key in actions or key == "finish" for line in lines
+        ]
 
     def grounding_template(self) -> str:
-        raise NotImplementedError
+        return (
+            "You are a GUI agent. You are given a task and your action history, with screenshots. You need to "
+            "perform the next action to complete the task. \n\n## Output Format\n\nAction: ...\n\n\n"
+            f"## Action Space\n{self.lines['click'][0]}\n\n## User Instruction\n{{instruction}}"
+        )
 
     # --- prompts -------------------------------------------------------------------------
     def prompt(self, actions: frozenset[str], task: str) -> str:
@@ -140,23 +191,19 @@ class ThoughtActionFamily(FamilyBase):
         self, name: str, kwargs: dict[str, Any], args: list[Any], frame: Frame, clamp: bool
     ) -> Action:
         start = self._where(kwargs, args, START_KEYS, 0)
-        end = self._where(kwargs, args, END_KEYS, 1)
 
         def at(value: Any, what: str) -> tuple[int, int]:
             if value is None:
                 raise fail(f"{name} needs {what}='<point>x y</point>'")
             return self.point(frame, value, clamp=clamp, what=what)
 
-        text = next((kwargs[k] for k in ("content", "text", "value") if k in kwargs), None)
-        if text is None and args and isinstance(args[0], str) and name in ("type", "finished", "answer"):
-            text = args[0]
-        if name in ("click", "left_single", "left_double", "double_click", "right_single", "right_click"):
+        if name in _CLICKS:
             x, y = at(start, "point")
-            button = "right" if name.startswith("right") else "left"
-            count = 2 if name in ("left_double", "double_click") else 1
+            button, count = _CLICKS[name]
             return make_action("click", x=x, y=y, button=button, count=count)
         if name in ("drag", "select", "swipe"):
             x, y = at(start, "start_point")
+            end = self._where(kwargs, args, END_KEYS, 1)
             if end is None and kwargs.get("direction"):
                 dx, dy = scroll_amount(frame, str(kwargs["direction"]))
                 tx = min(max(x - dx, 0), frame.screen_width - 1)  # swiping up scrolls down
@@ -170,13 +217,6 @@ class ThoughtActionFamily(FamilyBase):
         if name == "long_press":
             x, y = at(start, "point")
             return make_action("long_press", x=x, y=y, duration=wait_seconds(kwargs.get("time"), 1.0))
-        if name in ("hotkey", "press"):
-            keys = kwargs.get("key", kwargs.get("keys", args[0] if args else None))
-            if not keys or not isinstance(keys, str | list):
-                raise fail(f"{name} needs key='ctrl c'")
-            return make_action("key", keys=split_keys(keys) if isinstance(keys, str) else keys)
-        if name == "type":
-            return make_action("type", text="" if text is None else str(text))
         if name == "scroll":
             direction = kwargs.get("direction") or next(
                 (a for a in args if isinstance(a, str) and a.isalpha()), None
@@ -186,23 +226,7 @@ class ThoughtActionFamily(FamilyBase):
             if start is not None and not (isinstance(start, str) and start.isalpha()):
                 where = dict(zip(("x", "y"), at(start, "point"), strict=True))
             return make_action("scroll", dx=dx, dy=dy, **where)
-        if name == "wait":
-            return make_action("wait", seconds=wait_seconds(kwargs.get("time", kwargs.get("seconds")), 5.0))
-        if name in ("finished", "finish"):
-            return make_action("finish", success=True, message="" if text is None else str(text))
-        if name == "call_user":
-            return make_action("call_user", message=str(text or kwargs.get("message") or ""))
-        if name == "open_app":
-            return make_action(
-                "open_app", name=str(kwargs.get("app_name") or text or (args[0] if args else ""))
-            )
-        if name in ("press_home", "press_back", "navigate_back"):
-            return make_action("home" if name == "press_home" else "back")
-        if name == "navigate":
-            return make_action("navigate", url=str(kwargs.get("url") or text or (args[0] if args else "")))
-        if name == "answer":
-            return make_action("answer", text="" if text is None else str(text))
-        return make_action("choose", option=str(kwargs.get("option") or text or (args[0] if args else "")))
+        return _without_point(name, kwargs, args)
 
     def _parse_grounding(self, text: str, frame: Frame, clamp: bool) -> Box:
         _, section = self._split(text)

@@ -14,12 +14,22 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from model.answer import Box, GroundedAction
 from model.conversation import ImageLike, ImagePart, Message, TextPart
-from model.families.common import FamilyBase, fail, make_action, scroll_amount, split_keys, wait_seconds
+from model.families.common import (
+    TEXT_FIELDS,
+    FamilyBase,
+    action_text,
+    fail,
+    make_action,
+    scroll_amount,
+    split_keys,
+    text_action,
+    wait_seconds,
+)
 from model.families.textparse import (
     MAX_CALLS,
     LiteralError,
@@ -34,9 +44,53 @@ from tools import Action
 
 _BUTTONS = {"left_click": ("left", 1), "right_click": ("right", 1), "middle_click": ("middle", 1)}
 _BUTTONS |= {"double_click": ("left", 2), "triple_click": ("left", 3)}
+_CLICK_NAMES = {press: name for name, press in _BUTTONS.items()}
 _TOOL_OPEN = re.compile(r"<tool_call>|<\|tool_call\|>|<tool_call\b")
 _TOOL_CLOSE = re.compile(r"</tool_call>|<\|/tool_call\|>")
 _BARE_CALL = re.compile(r"\{\s*+[\"']?(?:name|action)[\"']?\s*+:")
+_TEXT_ACTIONS = {"type": "type", "answer": "answer", "navigate": "navigate", "open": "open_app"}
+_TEXT_ACTIONS |= {"call_user": "call_user", "choose": "choose"}
+"""Cookbook action -> our text-carrying action; the text comes in "text" (or our own field name)."""
+_TEXT_RENDER = {ours: theirs for theirs, ours in _TEXT_ACTIONS.items()}
+_SYSTEM_BUTTONS: dict[str, tuple[str, dict[str, Any]]] = {
+    "back": ("back", {}),
+    "home": ("home", {}),
+    "menu": ("key", {"keys": ["menu"]}),
+    "enter": ("key", {"keys": ["enter"]}),
+}
+
+
+def _at(point: tuple[int, int] | None, action: str) -> dict[str, int]:
+    if point is None:
+        raise fail(f'{action} needs "coordinate": [x, y]')
+    return {"x": point[0], "y": point[1]}
+
+
+def _scroll(action: str, args: dict[str, Any], point: tuple[int, int] | None, frame: Frame) -> Action:
+    """`pixels` is positive for up (dy = -pixels); a direction-only scroll moves SCROLL_FRACTION."""
+    pixels = as_numbers(args.get("pixels")) if args.get("pixels") is not None else []
+    if pixels:
+        amount = -round(pixels[0])
+        dx, dy = (amount, 0) if action == "hscroll" else (0, amount)
+    else:
+        dx, dy = scroll_amount(frame, str(args.get("direction", "down")))
+    where = {"x": point[0], "y": point[1]} if point else {}
+    return make_action("scroll", dx=dx, dy=dy, **where)
+
+
+def _key(args: dict[str, Any]) -> Action:
+    keys = args.get("keys", args.get("text"))
+    if isinstance(keys, str):
+        keys = split_keys(keys)
+    return make_action("key", keys=keys if isinstance(keys, list) else [str(keys)])
+
+
+def _system_button(args: dict[str, Any]) -> Action:
+    button = str(args.get("button", "")).strip().lower()
+    if button not in _SYSTEM_BUTTONS:
+        raise fail(f"unknown system_button {args.get('button')!r}: use Back, Home, Menu or Enter")
+    name, kwargs = _SYSTEM_BUTTONS[button]
+    return make_action(name, **kwargs)
 
 
 class ToolCallFamily(FamilyBase):
@@ -182,64 +236,45 @@ class ToolCallFamily(FamilyBase):
     def _other(
         self, action: str, args: dict[str, Any], point: tuple[int, int] | None, frame: Frame, clamp: bool
     ) -> Action:
-        text = args.get("text")
-        if action == "click":
-            if point is None:
-                raise fail('click needs "coordinate": [x, y]')
-            return make_action("click", x=point[0], y=point[1])
-        if action == "long_press":
-            if point is None:
-                raise fail('long_press needs "coordinate": [x, y]')
-            return make_action(
-                "long_press", x=point[0], y=point[1], duration=wait_seconds(args.get("time"), 1.0)
-            )
-        if action == "swipe":
-            end = args.get("coordinate2")
-            if point is None or end is None:
-                raise fail('swipe needs "coordinate": [x, y] and "coordinate2": [x2, y2]')
-            to = self.point(frame, end, clamp=clamp, what="coordinate2")
-            return make_action("swipe", x=point[0], y=point[1], to_x=to[0], to_y=to[1])
-        if action in ("scroll", "hscroll"):
-            pixels = as_numbers(args.get("pixels")) if args.get("pixels") is not None else []
-            if pixels:
-                amount = -round(pixels[0])
-                dx, dy = (amount, 0) if action == "hscroll" else (0, amount)
-            else:
-                dx, dy = scroll_amount(frame, str(args.get("direction", "down")))
-            where = {"x": point[0], "y": point[1]} if point else {}
-            return make_action("scroll", dx=dx, dy=dy, **where)
-        if action == "type":
-            return make_action("type", text=text if isinstance(text, str) else str(text or ""))
-        if action == "key":
-            keys = args.get("keys", text)
-            if isinstance(keys, str):
-                keys = split_keys(keys)
-            return make_action("key", keys=keys if isinstance(keys, list) else [str(keys)])
-        if action == "system_button":
-            button = str(args.get("button", "")).strip().lower()
-            table = {"back": ("back", {}), "home": ("home", {}), "menu": ("key", {"keys": ["menu"]})}
-            table["enter"] = ("key", {"keys": ["enter"]})
-            if button not in table:
-                raise fail(f"unknown system_button {args.get('button')!r}: use Back, Home, Menu or Enter")
-            name, kwargs = table[button]
-            return make_action(name, **kwargs)
-        if action == "wait":
-            return make_action("wait", seconds=wait_seconds(args.get("time")))
-        if action == "terminate":
-            status = str(args.get("status", "success")).strip().lower()
-            return make_action("finish", success=status == "success", message=str(args.get("text") or ""))
-        simple = {"answer": "answer", "navigate": "navigate", "open": "open_app", "call_user": "call_user"}
-        fields = {"answer": "text", "navigate": "url", "open_app": "name", "call_user": "message"}
-        if action in simple:
-            name = simple[action]
-            return make_action(name, **{fields[name]: "" if text is None else str(text)})
+        """Every action but the mouse buttons and mouse_move (those depend on the steps before)."""
+        if action in _TEXT_ACTIONS:
+            name = _TEXT_ACTIONS[action]
+            text = args.get("text")
+            value = text if text not in (None, "") else args.get(TEXT_FIELDS[name])
+            return text_action(name, "" if value is None else str(value))
         if action in ("back", "home"):
             return make_action(action)
-        if action == "choose":
-            return make_action("choose", option=str(text or args.get("option") or ""))
-        raise fail(
-            f"unknown action {action!r}: use one of {', '.join([*COMPUTER_ACTIONS, 'click', 'swipe'])}"
-        )
+        handlers: dict[str, Callable[[], Action]] = {
+            "click": lambda: make_action("click", **_at(point, action)),
+            "long_press": lambda: make_action(
+                "long_press", **_at(point, action), duration=wait_seconds(args.get("time"), 1.0)
+            ),
+            "swipe": lambda: self._swipe(args, point, frame, clamp),
+            "scroll": lambda: _scroll(action, args, point, frame),
+            "hscroll": lambda: _scroll(action, args, point, frame),
+            "key": lambda: _key(args),
+            "system_button": lambda: _system_button(args),
+            "wait": lambda: make_action("wait", seconds=wait_seconds(args.get("time"))),
+            "terminate": lambda: make_action(
+                "finish",
+                success=str(args.get("status", "success")).strip().lower() == "success",
+                message=str(args.get("text") or ""),
+            ),
+        }
+        if action not in handlers:
+            raise fail(
+                f"unknown action {action!r}: use one of {', '.join([*COMPUTER_ACTIONS, 'click', 'swipe'])}"
+            )
+        return handlers[action]()
+
+    def _swipe(
+        self, args: dict[str, Any], point: tuple[int, int] | None, frame: Frame, clamp: bool
+    ) -> Action:
+        end = args.get("coordinate2")
+        if point is None or end is None:
+            raise fail('swipe needs "coordinate": [x, y] and "coordinate2": [x2, y2]')
+        to = self.point(frame, end, clamp=clamp, what="coordinate2")
+        return make_action("swipe", x=point[0], y=point[1], to_x=to[0], to_y=to[1])
 
     def _parse_grounding(self, text: str, frame: Frame, clamp: bool) -> Box:
         _, rest = split_think(text)
@@ -284,14 +319,26 @@ class ToolCallFamily(FamilyBase):
 
     def _render_one(self, a: Action, frame: Frame) -> list[tuple[str, dict[str, Any]]]:
         pc, mu = "computer_use", "mobile_use"
+        if a.type in _TEXT_RENDER:
+            return [
+                (mu if a.type == "open_app" else pc, {"action": _TEXT_RENDER[a.type], "text": action_text(a)})
+            ]
+        if a.type in ("back", "home"):
+            return [(mu, {"action": "system_button", "button": a.type.capitalize()})]
+        if a.type == "key":
+            return [(pc, {"action": "key", "keys": list(a.keys)})]
+        if a.type == "wait":
+            return [(pc, {"action": "wait", "time": a.seconds})]
+        if a.type == "finish":
+            args = {"action": "terminate", "status": "success" if a.success else "failure"}
+            return [(pc, args | ({"text": a.message} if a.message else {}))]
+        return self._render_pointer(a, frame)
+
+    def _render_pointer(self, a: Action, frame: Frame) -> list[tuple[str, dict[str, Any]]]:
+        """The actions with coordinates (pointer, scroll, touch)."""
+        pc, mu = "computer_use", "mobile_use"
         if a.type == "click":
-            name = {
-                ("left", 1): "left_click",
-                ("right", 1): "right_click",
-                ("middle", 1): "middle_click",
-                ("left", 2): "double_click",
-                ("left", 3): "triple_click",
-            }.get((a.button, a.count))
+            name = _CLICK_NAMES.get((a.button, a.count))
             if name is None:
                 raise ValueError(f"{self.name} cannot express a {a.button} click x{a.count}")
             return [(pc, {"action": name, "coordinate": self._xy(frame, a.x, a.y)})]
@@ -307,42 +354,13 @@ class ToolCallFamily(FamilyBase):
             if a.x is not None and a.y is not None:
                 args["coordinate"] = self._xy(frame, a.x, a.y)
             return [(pc, args)]
-        if a.type == "type":
-            return [(pc, {"action": "type", "text": a.text})]
-        if a.type == "key":
-            return [(pc, {"action": "key", "keys": list(a.keys)})]
         if a.type == "long_press":
             return [
                 (mu, {"action": "long_press", "coordinate": self._xy(frame, a.x, a.y), "time": a.duration})
             ]
         if a.type == "swipe":
-            return [
-                (
-                    mu,
-                    {
-                        "action": "swipe",
-                        "coordinate": self._xy(frame, a.x, a.y),
-                        "coordinate2": self._xy(frame, a.to_x, a.to_y),
-                    },
-                )
-            ]
-        if a.type in ("back", "home"):
-            return [(mu, {"action": "system_button", "button": a.type.capitalize()})]
-        if a.type == "open_app":
-            return [(mu, {"action": "open", "text": a.name})]
-        if a.type == "wait":
-            return [(pc, {"action": "wait", "time": a.seconds})]
-        if a.type == "finish":
-            args = {"action": "terminate", "status": "success" if a.success else "failure"}
-            return [(pc, args | ({"text": a.message} if a.message else {}))]
-        if a.type == "answer":
-            return [(pc, {"action": "answer", "text": a.text})]
-        if a.type == "navigate":
-            return [(pc, {"action": "navigate", "text": a.url})]
-        if a.type == "call_user":
-            return [(pc, {"action": "call_user", "text": a.message})]
-        if a.type == "choose":
-            return [(pc, {"action": "choose", "text": a.option})]
+            to = self._xy(frame, a.to_x, a.to_y)
+            return [(mu, {"action": "swipe", "coordinate": self._xy(frame, a.x, a.y), "coordinate2": to})]
         raise ValueError(f"{self.name} cannot render a {a.type} action")
 
     def render_grounding(self, box: Box, frame: Frame) -> str:

@@ -6,12 +6,10 @@ budget only decides the image tokens (coordinates are relative), so the Qwen2-VL
 apply: min_pixels 3,136, max_pixels 12,845,056.
 """
 
-# ruff: noqa: E501  (verbatim prompt and answer text reads better unwrapped)
-
 from __future__ import annotations
 
 from model.families.thoughtaction import ThoughtActionFamily
-from model.frame import CHECKPOINT_MAX_PIXELS, CHECKPOINT_MIN_PIXELS, QWEN_FACTOR, Frame
+from model.frame import CHECKPOINT_MAX_PIXELS, CHECKPOINT_MIN_PIXELS, QWEN_FACTOR
 
 BOX = "<|box_start|>(x1,y1)<|box_end|>"
 LINES = {
@@ -51,20 +49,8 @@ class UITars(ThoughtActionFamily):
     format_hint = "answer with Thought: ... then Action: click(start_box='<|box_start|>(x1,y1)<|box_end|>')"
     start_key = "start_box"
     end_key = "end_box"
-
-    def point_text(self, frame: Frame, x: float, y: float) -> str:
-        mx, my = self.to_model(frame, x, y)
-        return f"<|box_start|>({mx},{my})<|box_end|>"
-
-    def action_lines(self, actions: frozenset[str]) -> list[str]:
-        return [line for key, lines in LINES.items() if key in actions or key == "finish" for line in lines]
-
-    def grounding_template(self) -> str:
-        return (
-            "You are a GUI agent. You are given a task and your action history, with screenshots. You need to "
-            "perform the next action to complete the task. \n\n## Output Format\n\nAction: ...\n\n\n"
-            f"## Action Space\nclick(start_box='{BOX}')\n\n## User Instruction\n{{instruction}}"
-        )
+    point_format = "<|box_start|>({x},{y})<|box_end|>"
+    lines = LINES
 
 
 FAMILY = UITars()

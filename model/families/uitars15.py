@@ -11,7 +11,7 @@ The prompts are COMPUTER_USE_DOUBAO / MOBILE_USE_DOUBAO / GROUNDING_DOUBAO (code
 from __future__ import annotations
 
 from model.families.thoughtaction import ThoughtActionFamily
-from model.frame import CHECKPOINT_MAX_PIXELS, QWEN_FACTOR, Frame
+from model.frame import CHECKPOINT_MAX_PIXELS, QWEN_FACTOR
 
 UITARS15_MIN_PIXELS = 100 * 28 * 28  # 78,400
 POINT = "<point>x1 y1</point>"
@@ -61,20 +61,8 @@ class UITars15(ThoughtActionFamily):
     start_key = "point"
     drag_start_key = "start_point"
     end_key = "end_point"
-
-    def point_text(self, frame: Frame, x: float, y: float) -> str:
-        mx, my = self.to_model(frame, x, y)
-        return f"<point>{mx} {my}</point>"
-
-    def action_lines(self, actions: frozenset[str]) -> list[str]:
-        return [line for key, lines in LINES.items() if key in actions or key == "finish" for line in lines]
-
-    def grounding_template(self) -> str:
-        return (
-            "You are a GUI agent. You are given a task and your action history, with screenshots. You need to "
-            "perform the next action to complete the task. \n\n## Output Format\n\nAction: ...\n\n\n"
-            f"## Action Space\nclick(point='{POINT}')\n\n## User Instruction\n{{instruction}}"
-        )
+    point_format = "<point>{x} {y}</point>"
+    lines = LINES
 
 
 FAMILY = UITars15()

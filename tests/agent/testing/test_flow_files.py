@@ -127,3 +127,12 @@ def test_junit_has_one_case_per_flow_with_failures_and_errors(tmp_path: Path) ->
     assert suite.find("testcase[@name='broken']/error") is not None
     prop = suite.find("testcase[@name='checkout']/properties/property")
     assert prop is not None and prop.get("value") == "out/checkout.html"
+
+
+def test_the_step_kinds_are_the_step_models_own() -> None:
+    from typing import get_args
+
+    from agent.testing.flows import STEP_KINDS, Step
+
+    assert get_args(Step.model_fields["kind"].annotation) == STEP_KINDS
+    assert "wait_until" in STEP_KINDS

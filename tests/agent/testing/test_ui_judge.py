@@ -78,3 +78,34 @@ def test_prompts_carry_the_image_the_statement_and_the_schema() -> None:
     assert "Statement: the banner says Hello Ada" in messages[1].plain_text()
     schema_text = query_messages("what is for sale?", Item, image)[1].plain_text()
     assert '"price":{"type":"number"}' in schema_text
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        "(" + "1, " * 350_000 + ")",  # a huge tuple: ast.literal_eval took seconds on this
+        "[" + "1, " * 350_000 + "]",
+        "{" * 1_000_000,
+        "x" * 1_000_000,
+    ],
+    ids=["tuple", "list", "braces", "letters"],
+)
+def test_a_one_megabyte_junk_answer_is_rejected_quickly_with_the_judges_error(junk: str) -> None:
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(JudgeAnswerError, match=r'expected \{"result": true\|false') as caught:
+        parse_verdict(junk)
+    with pytest.raises(JudgeAnswerError, match="expected a value matching"):
+        parse_query(junk, int)
+    assert time.perf_counter() - start < 1.0
+    assert caught.value.raw == junk
+    assert len(str(caught.value)) < 1_000  # the message quotes a bounded part of the answer
+
+
+def test_bare_words_in_brackets_are_not_values_so_the_json_after_them_is_read() -> None:
+    assert read_json('I see [the banner]. {"result": true, "reason": "it is there"}') == {
+        "result": True,
+        "reason": "it is there",
+    }
+    assert parse_verdict("{'result': True, 'reason': None,}").result is True

@@ -108,3 +108,15 @@ def test_agent_models_json_and_resolve(capsys: pytest.CaptureFixture[str]) -> No
     assert json.loads(capsys.readouterr().out)["family"] == "showui"
     assert main(["models", "--resolve", "gpt4"]) == 2
     assert "not a preset" in capsys.readouterr().err
+
+
+def test_agent_models_counts_image_tokens_with_each_familys_own_factor(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from model.families import get_family
+
+    assert main(["models"]) == 0
+    assert "256-1,344" in capsys.readouterr().out  # ShowUI-2B: 200,704-1,053,696 pixels at 28
+    monkeypatch.setattr(type(get_family("showui")), "factor", 56)  # the table must follow the family
+    assert main(["models"]) == 0
+    assert "64-336" in capsys.readouterr().out

@@ -94,3 +94,16 @@ def test_the_action_space_follows_the_allowed_actions(name):
     small, big = prompt({"click"}), prompt({"click", "scroll", "navigate"})
     for word in SPACE_WORDS[name]:
         assert word not in small and word in big
+
+
+def test_text_fields_name_the_text_field_of_each_text_carrying_action():
+    from model.families.common import TEXT_FIELDS, action_text, text_action
+    from tools import action_from_call
+
+    text = "https://example.com/Ada"  # a URL, so that navigate keeps it as it is
+    for name, field in TEXT_FIELDS.items():
+        action = action_from_call(name, {field: text})
+        assert type(action).model_fields[field].annotation is str, (name, field)
+        assert action_text(action) == text
+        if name != "finish":  # finish also carries success: the families build it themselves
+            assert text_action(name, text) == action

@@ -77,3 +77,47 @@ def test_prompts():
         instruction="switch language", frame=frame, screenshot=Image.new("RGB", (8, 8))
     )
     assert '"switch language" (with bbox)?' in grounding[0].plain_text()
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "Press RETURN: then go",
+        "FUNCTION: x",
+        "ARGS: {'a': 1}",
+        "first line\nRESULT: second line",  # a marker at the start of a line inside the string
+        "✿FUNCTION✿: click",  # even a delimited marker, when it sits inside the arguments
+    ],
+)
+def test_marker_words_inside_the_arguments_are_text_not_markers(typed):
+    import json
+
+    text = f"✿FUNCTION✿: type\n✿ARGS✿: {json.dumps({'text': typed}, ensure_ascii=False)}"
+    text = text.replace("\\n", "\n")  # a raw newline inside the string, as models write it
+    parsed = F.parse(text, frame_for("qwen2vl", (1000, 1000)))
+    assert dumps(parsed.actions) == [{"type": "type", "text": typed}]
+
+
+def test_scanning_goes_on_after_the_arguments_that_hold_marker_words():
+    text = (
+        '✿FUNCTION✿: type\n✿ARGS✿: {"text": "FUNCTION: back"}\n✿RESULT✿: typed\n'
+        '✿FUNCTION✿: key\n✿ARGS✿: {"keys": "enter"}'
+    )
+    parsed = F.parse(text, frame_for("qwen2vl", (1000, 1000)))
+    assert dumps(parsed.actions) == [
+        {"type": "type", "text": "FUNCTION: back"},
+        {"type": "key", "keys": ["enter"]},
+    ]
+
+
+def test_bare_markers_count_only_at_the_start_of_a_line():
+    text = "I will type FUNCTION: nothing here.\nFUNCTION: back\nARGS: {}"
+    parsed = F.parse(text, frame_for("qwen2vl", (1000, 1000)))
+    assert [a.type for a in parsed.actions] == ["back"]
+    assert parsed.thought == "I will type FUNCTION: nothing here."
+
+
+def test_a_missing_brace_before_the_next_call_is_still_repaired():
+    text = '✿FUNCTION✿: click\n✿ARGS✿: {"point": (10,10)\n✿FUNCTION✿: back\n✿ARGS✿: {}'
+    parsed = F.parse(text, frame_for("qwen2vl", (1000, 1000)))
+    assert [a.type for a in parsed.actions] == ["click", "back"]

@@ -77,3 +77,24 @@ def test_prompt_is_one_user_turn_with_the_readme_wording():
         and "`SCROLL`" not in text
         and "Task: search the weather" in text
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I think {x} is the button. {'action': 'CLICK', 'value': None, 'position': [0.5, 0.5]}",
+        "Context {'page': 'home'} then {'action': 'CLICK', 'value': None, 'position': [0.5, 0.5]}",
+        "Braces { and [ in prose. {'action': 'CLICK', 'value': None, 'position': [0.5, 0.5]}",
+    ],
+)
+def test_braces_in_prose_before_the_action_dict_are_skipped(text):
+    parsed = F.parse(text, frame_for("showui", (1000, 1000)))
+    assert dumps(parsed.actions) == [{"type": "click", "x": 500, "y": 500, "button": "left", "count": 1}]
+    assert parsed.thought == text[: text.index("{'action'")].strip()
+
+
+def test_a_broken_action_dict_still_reports_its_own_error():
+    with pytest.raises(ParseError, match="closed by"):
+        F.parse(
+            "{'action': 'CLICK', 'value': None, 'position': [0.5, 0.5]]", frame_for("showui", (1000, 1000))
+        )

@@ -114,3 +114,16 @@ def test_grounding_reads_the_point():
             instruction="the OK button", frame=frame, screenshot=Image.new("RGB", (8, 8))
         )[0].plain_text()
     )
+
+
+def test_the_two_versions_share_one_prompt_and_differ_in_point_syntax_and_lines():
+    from model.families.uitars import LINES as V1_LINES
+    from model.families.uitars15 import LINES as V15_LINES
+
+    assert V1.point_text(frame_for("uitars", (1000, 1000)), 500, 250) == "<|box_start|>(500,250)<|box_end|>"
+    assert V15.point_text(frame_for("uitars15", (1000, 1008)), 500, 504) == "<point>504 504</point>"
+    for family, lines in ((V1, V1_LINES), (V15, V15_LINES)):
+        assert family.action_lines(frozenset({"click"})) == lines["click"] + lines["finish"]
+        assert f"## Action Space\n{lines['click'][0]}\n\n## User Instruction\n{{instruction}}" in (
+            family.grounding_template()
+        )
