@@ -103,6 +103,15 @@ class RunSettings(BaseModel):
     headed: bool = False
     width: int = Field(1280, ge=100)
     height: int = Field(720, ge=100)
+    # the other devices' options; each env reads only its own, so one file can describe several
+    display: str | None = Field(None, description="desktop: the X display, e.g. :99 (default $DISPLAY)")
+    monitor: int = Field(1, ge=0, description="desktop: the monitor as mss counts them (1 = first, 0 = all)")
+    serial: str | None = Field(None, description="android: the device serial (default: the only one ready)")
+    adb_host: str = Field("127.0.0.1", description="android: the adb server's host")
+    adb_port: int = Field(5037, ge=1, le=65535, description="android: the adb server's port")
+    gym_env: str | None = Field(
+        None, description="gym: a Gymnasium id with discrete actions, e.g. FrozenLake-v1"
+    )
 
 
 class Settings(BaseModel):

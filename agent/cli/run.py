@@ -25,7 +25,7 @@ EXIT_INTERRUPTED = 130
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--task", required=True, help="what to do; {{secret:NAME}} placeholders allowed")
     parser.add_argument("--env", choices=["browser", "desktop", "android", "gym"], help="device (browser)")
-    parser.add_argument("--url", help="start page; 'demo' serves the bundled demo site on loopback")
+    parser.add_argument("--url", help="browser: start page; 'demo' serves the bundled demo site on loopback")
     parser.add_argument("--model", help="a preset name, a hub id or a local folder (default preset)")
     parser.add_argument(
         "--endpoint", help="an OpenAI-compatible server (vLLM, SGLang...), e.g. http://host:8000/v1"
@@ -39,9 +39,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--history-images", type=int, help="past screenshots kept in the prompt (2)")
     parser.add_argument("--record", metavar="DIR", help="trajectory folder (default runs/<time>)")
     parser.add_argument(
-        "--allow-domain", action="append", dest="allow_domains", metavar="D", help="repeatable"
+        "--allow-domain", action="append", dest="allow_domains", metavar="D",
+        help="browser: a domain it may load (repeatable; default any)",
+    )  # fmt: skip
+    parser.add_argument("--headed", action="store_true", default=None, help="browser: show its window")
+    parser.add_argument("--display", help="desktop: the X display, e.g. :99 (default $DISPLAY)")
+    parser.add_argument(
+        "--monitor", type=int, metavar="N", help="desktop: monitor N as mss counts them (1 = first, 0 = all)"
     )
-    parser.add_argument("--headed", action="store_true", default=None, help="show the browser window")
+    parser.add_argument("--serial", help="android: the device serial (default: the only device ready)")
+    parser.add_argument("--adb-host", metavar="HOST", help="android: the adb server's host (127.0.0.1)")
+    parser.add_argument("--adb-port", type=int, metavar="PORT", help="android: the adb server's port (5037)")
+    parser.add_argument(
+        "--gym-env", metavar="ID", help="gym: a Gymnasium env id with discrete actions, e.g. FrozenLake-v1"
+    )
     parser.add_argument("--yes", action="store_true", help="approve risky actions without asking")
     parser.add_argument("--secrets", metavar="FILE", help=".env-style or JSON file of secret values")
     parser.add_argument("--config", metavar="FILE", help="TOML/YAML settings; precedence: CLI > env > file")
@@ -65,6 +76,12 @@ def settings_from_args(args: argparse.Namespace, **extra: Any) -> Settings:
         "record_dir": getattr(args, "record", None),
         "allow_domains": getattr(args, "allow_domains", None),
         "headed": getattr(args, "headed", None),
+        "display": getattr(args, "display", None),
+        "monitor": getattr(args, "monitor", None),
+        "serial": getattr(args, "serial", None),
+        "adb_host": getattr(args, "adb_host", None),
+        "adb_port": getattr(args, "adb_port", None),
+        "gym_env": getattr(args, "gym_env", None),
         "secrets_file": getattr(args, "secrets", None),
         "confirm": "approve" if getattr(args, "yes", False) else None,
         **extra,
@@ -197,30 +214,61 @@ def print_result(console: Console, result: RunResult | None) -> int:
 # --- environments --------------------------------------------------------------------------------
 
 
-async def open_environment(settings: Settings, url: str | None) -> Any:
-    """The device named by --env, started; browsers get the allow-list (plus the demo's loopback host)."""
-    import importlib
+def environment_options(settings: Settings, url: str | None) -> dict[str, Any]:
+    """The adapter options for `settings.run.env` (see environments.open_environment).
 
+    Each device reads only its own settings, so one config file may hold several devices' options.
+    The start page is the exception: dropping it silently would leave the user wondering, so a URL
+    for a device that has no start page is an error.
+    """
     from agent.cli import UsageError
 
     run = settings.run
+    if url is not None and run.env != "browser":
+        raise UsageError(f"--url is a browser start page; the {run.env} environment has none")
     if run.env == "browser":
-        from environments.browser import BrowserEnvironment
-
         domains = list(run.allow_domains)
         if domains and url and url.startswith("http://127.0.0.1"):
             domains.append("127.0.0.1")
-        return await BrowserEnvironment.launch(
-            url, viewport=(run.width, run.height), headless=not run.headed, allowed_domains=domains or None
+        return {"url": url, "viewport": (run.width, run.height), "headless": not run.headed,
+                "allowed_domains": domains or None}  # fmt: skip
+    if run.env == "desktop":
+        return {"display": run.display, "monitor": run.monitor}
+    if run.env == "android":
+        return {"serial": run.serial, "host": run.adb_host, "port": run.adb_port}
+    if not run.gym_env:
+        raise UsageError(
+            "--env gym needs --gym-env ID, a Gymnasium env with discrete actions (FrozenLake-v1)"
         )
+    return {"env": run.gym_env}
+
+
+async def open_environment(settings: Settings, url: str | None) -> Any:
+    """The device named by --env, started; browsers get the allow-list (plus the demo's loopback host).
+
+    What the user can fix (no such monitor, serial or gym id; no display; a missing extra) is a
+    one-line usage error, not a traceback.
+    """
+    from agent.cli import UsageError
+    from environments import EnvironmentError_
+    from environments import open_environment as start
+
+    kind = settings.run.env
+    options = environment_options(settings, url)
+    fixable: tuple[type[Exception], ...] = (ValueError, EnvironmentError_)
     try:
-        module = importlib.import_module(f"environments.{run.env}")
-    except ModuleNotFoundError:
-        raise UsageError(f"the {run.env} environment is not available in this installation") from None
-    opener = getattr(module, "open_environment", None)
-    if opener is None:
-        raise UsageError(f"environments.{run.env} offers no open_environment(); use the Python API for now")
-    return await opener(url=url, headed=run.headed, size=(run.width, run.height))
+        if kind == "gym":
+            import gymnasium.error
+
+            fixable += (gymnasium.error.Error,)
+        return await start(kind, **options)
+    except ModuleNotFoundError as error:
+        raise UsageError(
+            f"the {kind} environment needs {error.name}, which is not installed: "
+            f"pip install 'anyres-agent[{kind}]'"
+        ) from None
+    except fixable as error:
+        raise UsageError(f"cannot open the {kind} environment: {' '.join(str(error).split())}") from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -241,6 +289,7 @@ def run(args: argparse.Namespace) -> int:
         secrets.require(args.task)
     except SecretError as error:
         raise UsageError(str(error)) from None
+    environment_options(settings, settings.run.url)  # bad device options fail before the model loads
     console = Console(stderr=True, highlight=False)
     return asyncio.run(_main(args.task, settings, secrets, console))
 
