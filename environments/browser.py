@@ -25,6 +25,7 @@ from environments.base import (
     check_on_screen,
 )
 from environments.browser_allowlist import DomainAllowList
+from environments.browser_focus import focused_input_type
 from environments.browser_keys import playwright_key
 from environments.browser_launch import BrowserChoice, start_browser
 from environments.screenshot import Screenshot
@@ -298,7 +299,14 @@ class BrowserEnvironment:
         try:
             png = await page.screenshot(timeout=self.timeout_s * 1000)
         except Exception as error:
-            raise self._translate(error, "taking a screenshot") from None
+            if "Unable to capture screenshot" not in str(error):
+                raise self._translate(error, "taking a screenshot") from None
+            # between two documents (a click that navigates) there is no frame yet: wait for the new one
+            try:
+                await page.wait_for_load_state("load", timeout=self.timeout_s * 1000)
+                png = await page.screenshot(timeout=self.timeout_s * 1000)
+            except Exception as retry_error:
+                raise self._translate(retry_error, "taking a screenshot") from None
         viewport = page.viewport_size
         screen = (
             Size(width=viewport["width"], height=viewport["height"])
@@ -311,6 +319,13 @@ class BrowserEnvironment:
         if self._events:
             text += f"\nevents: {self._take_events()}"
         return Observation(screenshot=Screenshot.from_png(png), screen=screen, url=page.url, text=text)
+
+    async def focused_input_type(self) -> str | None:
+        """The focused field's kind ("password", "text", "textarea"...) for the loop's risk guard;
+        None when no text field has focus or the page cannot say."""
+        if self._dead is not None or self._page.is_closed():
+            return None
+        return await focused_input_type(self._page, timeout_s=min(self.timeout_s, 5.0))
 
     async def execute(self, action: Action) -> ExecutionResult:
         page = self._check_alive()

@@ -171,6 +171,24 @@ def test_a_declined_payment_is_never_clicked(arun: Run, chromium: Any, demo_site
     assert result.status == "failure"
 
 
+def test_typing_into_the_password_field_asks_first_even_without_a_secret(
+    arun: Run, chromium: Any, demo_site: DemoSite
+) -> None:
+    fam = family("qwen25vl")
+    asked: list[ConfirmationRequest] = []
+
+    def confirm(request: ConfirmationRequest) -> Decision:
+        asked.append(request)
+        return Decision.reject("no passwords today")
+
+    result, _, page = arun(
+        _run(chromium, demo_site.page("checkout.html"), _checkout_script(fam, password="hunter2"), fam,
+             AgentConfig(confirm="ask"), confirm=confirm)
+    )  # fmt: skip
+    assert [(r.reason, r.action.get("text")) for r in asked] == [("types into a password field", "hunter2")]
+    assert page["payment"] is None and result.status == "failure"  # declined: never typed, never paid
+
+
 def test_a_secret_is_typed_but_never_reaches_the_model_or_the_files(
     arun: Run, chromium: Any, demo_site: DemoSite, tmp_path: Path
 ) -> None:

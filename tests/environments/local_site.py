@@ -29,6 +29,17 @@ display:block;width:200px;height:40px;background:#ccc">open a tab</a></body></ht
     "/second.html": """<!doctype html><html><head><title>Second</title></head><body>
 <button id="close" style="position:absolute;left:20px;top:20px;width:120px;height:40px"
  onclick="window.close()">close me</button></body></html>""",
+    "/login.html": """<!doctype html><html><body style="margin:0">
+<input id="user" style="position:absolute;left:20px;top:20px;width:200px;height:30px">
+<input id="pass" type="password" style="position:absolute;left:20px;top:70px;width:200px;height:30px">
+<textarea id="note" style="position:absolute;left:20px;top:120px;width:200px;height:40px"></textarea>
+<div id="rich" contenteditable style="position:absolute;left:20px;top:180px;width:200px;height:30px">x</div>
+<button id="go" style="position:absolute;left:20px;top:230px;width:100px;height:30px">go</button>
+<iframe src="/inner.html" style="position:absolute;left:300px;top:20px;width:300px;height:100px;
+border:0"></iframe></body></html>""",
+    "/inner.html": """<!doctype html><html><body style="margin:0">
+<input id="pin" type="password" style="position:absolute;left:10px;top:10px;width:200px;height:30px">
+</body></html>""",
     "/pixel.png": "",
 }
 

@@ -65,6 +65,29 @@ def test_typing_unicode_and_keys_reach_the_focused_input(run: Run, browser: Any,
         run(env.close())
 
 
+def test_the_focused_fields_kind_is_reported_for_the_risk_guard(run: Run, browser: Any, site: Site) -> None:
+    env = open_env(run, browser, site.url("/login.html"))
+    try:
+        assert run(env.focused_input_type()) is None  # nothing focused yet
+        kinds = {}
+        for selector in ("#user", "#pass", "#note", "#rich", "#go"):
+            x, y = centre(run, env, selector)
+            run(env.execute(Click(x=x, y=y)))
+            kinds[selector] = run(env.focused_input_type())
+        assert kinds == {
+            "#user": "text",
+            "#pass": "password",
+            "#note": "textarea",
+            "#rich": "div",
+            "#go": None,
+        }
+        run(env.execute(Click(x=400, y=45)))  # the password field inside the same-origin iframe
+        assert run(env.focused_input_type()) == "password"
+    finally:
+        run(env.close())
+    assert run(env.focused_input_type()) is None  # a closed page is "unknown", never an error
+
+
 def test_scroll_moves_the_page_by_the_asked_pixels(run: Run, browser: Any, site: Site) -> None:
     env = open_env(run, browser, site.url("/long.html"))
     try:
