@@ -117,7 +117,8 @@ class Agent:
             stop_requested=self._stop,
         )
 
-    def _run_record(self, state: RunState, started: float) -> RunRecord:
+    def run_record(self, state: RunState, started: float) -> RunRecord:
+        """The run.json summary of `state` (also written by a graph's start and finish nodes)."""
         return RunRecord(
             id=state.run_id,
             task=self.secrets.mask(state.task),
@@ -143,7 +144,7 @@ class Agent:
         self._context = ctx
         started = time.time()
         if ctx.recorder is not None:
-            ctx.recorder.write_run(self._run_record(state, started))
+            ctx.recorder.write_run(self.run_record(state, started))
         await ctx.emit(StepEvent(kind="run_started", message=self.secrets.mask(task)))
         try:
             state = await run_steps(state, ctx)
@@ -153,7 +154,7 @@ class Agent:
         finally:
             self._context = None
             await asyncio.shield(ctx.flush())
-            report = self._finalize(state, ctx, started)
+            report = self.finalize(state, ctx, started)
         await ctx.emit(StepEvent(kind="run_finished", step=state.steps_done, message=state.reason))
         return RunResult(
             status=state.status,
@@ -167,13 +168,15 @@ class Agent:
             state=state,
         )
 
-    def _finalize(self, state: RunState, ctx: RunContext, started: float) -> Path | None:
+    def finalize(self, state: RunState, ctx: RunContext, started: float) -> Path | None:
+        """End the run for good: a run still going counts as stopped; write run.json and the report.
+        Shared with the graph's finish node, so both faces leave the same files."""
         if state.status == "running":
             state.status, state.reason = "stopped", state.reason or "the run was interrupted"
         state.phase = "done"
         if ctx.recorder is None:
             return None
-        ctx.recorder.write_run(self._run_record(state, started))
+        ctx.recorder.write_run(self.run_record(state, started))
         if not self.config.report:
             return None
         return write_report(ctx.recorder.root)

@@ -78,8 +78,21 @@ async def observe(state: RunState, ctx: RunContext) -> RunState:
 # --- think -----------------------------------------------------------------------------------
 
 
+def _option_notes(env: object) -> list[str]:
+    """The choices an environment offers in its own tool schemas (a gym env's `choose` enum): the
+    family's prompt names the action, but only the environment knows what may be chosen."""
+    schemas = getattr(env, "tool_schemas", None)
+    functions = [schema.get("function", {}) for schema in (schemas() if schemas is not None else ())]
+    return [
+        f"For {f.get('name')}, the {name} must be one of: {', '.join(str(o) for o in spec['enum'])}."
+        for f in functions
+        for name, spec in f.get("parameters", {}).get("properties", {}).items()
+        if spec.get("enum")
+    ]
+
+
 def _prompt_notes(state: RunState, ctx: RunContext) -> list[str]:
-    notes = list(state.notes)
+    notes = [*state.notes, *_option_notes(ctx.env)]
     names = placeholders_in(state.task)
     if names:
         shown = ", ".join(placeholder(n) for n in names)
@@ -370,17 +383,29 @@ def route(state: RunState) -> Phase:
     return state.phase
 
 
+async def run_step(
+    state: RunState, ctx: RunContext, *, passthrough: tuple[type[BaseException], ...] = ()
+) -> RunState:
+    """Run the step `state.phase` names; an unexpected error ends the run as 'error' instead of raising.
+    `passthrough` exceptions are a caller's control flow (a LangGraph interrupt) and propagate."""
+    phase = state.phase
+    try:
+        return await STEPS[phase](state, ctx)
+    except passthrough:
+        raise
+    except Exception as error:
+        message = ctx.secrets.mask(f"{type(error).__name__}: {error}")
+        if phase == "record":  # recording itself failed: do not loop on it
+            state.status, state.reason, state.phase = "error", f"recording failed: {message}", "done"
+        else:
+            state.end("error", f"unexpected error in {phase}: {message}")
+        return state
+
+
 async def run_steps(state: RunState, ctx: RunContext) -> RunState:
-    """Drive the state machine to the end; an unexpected error ends the run as 'error', recorded."""
+    """Drive the state machine to the end, one `run_step` at a time."""
     while state.phase != "done":
-        try:
-            state = await STEPS[state.phase](state, ctx)
-        except Exception as error:
-            message = ctx.secrets.mask(f"{type(error).__name__}: {error}")
-            if state.phase == "record":  # recording itself failed: do not loop on it
-                state.status, state.reason, state.phase = "error", f"recording failed: {message}", "done"
-            else:
-                state.end("error", f"unexpected error in {state.phase}: {message}")
+        state = await run_step(state, ctx)
     return state
 
 
@@ -401,6 +426,7 @@ __all__ = [
     "pending_confirmations",
     "record",
     "route",
+    "run_step",
     "run_steps",
     "think",
 ]

@@ -5,7 +5,7 @@
                         +------------------------------- (next step) ---------------------------+
                                                                           (done) -> finish -> END
 
-Each node is a thin wrapper over the loop's step function (`agent.loop.STEPS`): it loads the
+Each node is a thin wrapper over the loop's `run_step` (the step its phase names): it loads the
 serialized `RunState` from the graph state, takes the thread's live session from the registry, runs
 the step and writes the state back. A checkpointer therefore holds the run after every step, and a
 resumed run continues at `run.phase` against whatever session the registry gives it.
@@ -54,7 +54,7 @@ from agent.graph.registry import (
     thread_id_of,
 )
 from agent.graph.state import GuiGraphState, RunClaim, read_run, result_of, write_run
-from agent.loop import STEPS, RunState, StepEvent
+from agent.loop import RunState, StepEvent, run_step
 
 try:  # config keys with no public accessor: a graph-level durability default, "is there a checkpointer"
     from langgraph._internal._constants import CONFIG_KEY_CHECKPOINTER, CONFIG_KEY_DURABILITY
@@ -124,7 +124,7 @@ class GuiNodes:
         _, run, live = await self._open({**state, **write_run(run)}, config)
         started = time.time()
         if live.context.recorder is not None:
-            live.context.recorder.write_run(live.agent._run_record(run, started))
+            live.context.recorder.write_run(live.agent.run_record(run, started))
         await live.context.emit(StepEvent(kind="run_started", message=live.context.secrets.mask(task)))
         update = {**write_run(run), "claim": None, "started_at": started, "gui_result": None}
         return Command(update=update, goto="observe")
@@ -134,25 +134,11 @@ class GuiNodes:
 
         async def node(state: GuiGraphState, config: RunnableConfig) -> Command[str]:
             _, run, live = await self._open(state, config)
-            run = await self._run_step(name, run, live)
+            run = await run_step(run, live.context, passthrough=(GraphBubbleUp,))  # routed here by phase
             return Command(update=write_run(run), goto=self._next(name, run))
 
         node.__name__ = name
         return node
-
-    async def _run_step(self, name: str, run: RunState, live: LiveRun) -> RunState:
-        """One loop step; an unexpected error ends the run as 'error', as in loop.run_steps."""
-        try:
-            return await STEPS[name](run, live.context)
-        except GraphBubbleUp:  # an interrupt: the question for a person, not an error
-            raise
-        except Exception as error:
-            message = live.context.secrets.mask(f"{type(error).__name__}: {error}")
-            if name == "record":  # recording itself failed: do not loop on it
-                run.status, run.reason, run.phase = "error", f"recording failed: {message}", "done"
-            else:
-                run.end("error", f"unexpected error in {name}: {message}")
-            return run
 
     async def act(self, state: GuiGraphState, config: RunnableConfig) -> Command[str]:
         """Checkpoint the write-ahead claim; `execute` runs the actions after it is saved."""
@@ -174,7 +160,7 @@ class GuiNodes:
             await live.context.emit(StepEvent(kind="guard", step=step.index, message=NOT_REPEATED))
         else:
             session.started.add(key)
-            run = await self._run_step("act", run, live)
+            run = await run_step(run, live.context, passthrough=(GraphBubbleUp,))
         return Command(update={**write_run(run), "claim": None}, goto=ROUTES[run.phase])
 
     async def finish(self, state: GuiGraphState, config: RunnableConfig) -> dict[str, Any]:
@@ -182,7 +168,7 @@ class GuiNodes:
         session, run, live = await self._open(state, config)
         ctx = live.context
         await ctx.flush()
-        live.agent._finalize(run, ctx, state.get("started_at") or time.time())
+        live.agent.finalize(run, ctx, state.get("started_at") or time.time())
         await ctx.emit(StepEvent(kind="run_finished", step=run.steps_done, message=run.reason))
         result = result_of(run, str(live.record_dir) if live.record_dir is not None else None)
         await session.end_run(run.run_id)

@@ -11,7 +11,7 @@ from agent_fakes import FakeScreen, family, prompt_text, scripted
 from agent.api import Agent
 from agent.config import AgentConfig
 from agent.guards import ConfirmationRequest, Decision
-from agent.loop import STEPS, RunState
+from agent.loop import STEPS, RunState, run_step
 from agent.trajectory import read_trajectory
 from model.backends import ScriptedBackend
 from tools import Answer, CallUser, Click, Finish, Type
@@ -164,6 +164,31 @@ def test_a_checkpointed_state_resumes_without_repeating_an_executed_action() -> 
     result = asyncio.run(agent.run(state.task, state=state))
     assert result.status == "success"
     assert env.pressed == ["ok"]  # once, not twice
+
+
+class Paused(Exception):
+    """Stands in for a caller's control flow, like the interrupt a LangGraph node raises to ask."""
+
+
+def test_run_step_ends_the_run_on_a_crash_but_lets_a_callers_control_flow_through() -> None:
+    def ask(request: ConfirmationRequest) -> Decision:
+        raise Paused("waiting for a person")
+
+    agent, _ = _agent([([CallUser(message="solve the captcha")], "stuck")], confirm="ask")
+    agent.confirm = ask
+
+    async def steps() -> RunState:
+        state, ctx = agent.new_state("x"), agent.context()
+        while state.phase != "confirm":
+            state = await run_step(state, ctx)
+        with pytest.raises(Paused):
+            await run_step(state, ctx, passthrough=(Paused,))
+        assert state.phase == "confirm" and state.status == "running"  # asked again on resume
+        return await run_step(state, ctx)
+
+    crashed = asyncio.run(steps())
+    assert (crashed.status, crashed.phase) == ("error", "record")  # the step is still recorded
+    assert crashed.reason == "unexpected error in confirm: Paused: waiting for a person"
 
 
 @pytest.mark.parametrize("name", ["qwen2vl", "uitars15"])
