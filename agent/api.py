@@ -58,6 +58,17 @@ def _resolve_family(family: Family | str) -> Family:
     return get_family(family)
 
 
+def _with_model_budget(config: AgentConfig, spec: Any) -> AgentConfig:
+    """Frames must use the pixel budget the model (or its server) really uses, or every absolute
+    coordinate lands in the wrong place; a budget set in the config wins, else the backend's."""
+    update = {
+        key: getattr(spec, key)
+        for key in ("min_pixels", "max_pixels")
+        if getattr(config, key) is None and getattr(spec, key, None) is not None
+    }
+    return config.model_copy(update=update) if update else config
+
+
 class Agent:
     """One agent on one environment with one model. `run` may be called again for a new task."""
 
@@ -78,13 +89,14 @@ class Agent:
         self.env = env
         self.backend = backend
         self.family = _resolve_family(family)
-        self.config = config or AgentConfig()
+        spec = getattr(backend, "spec", None)  # the model's own pixel budget and sampling settings
+        self.config = _with_model_budget(config or AgentConfig(), spec)
         self.confirm = confirm
         if isinstance(secrets, dict):
             secrets = SecretStore(secrets)
         self.secrets = secrets if secrets is not None else SecretStore.load(file=self.config.secrets_file)
         self.on_event = on_event
-        self.settings = settings
+        self.settings = settings or getattr(spec, "settings", None)
         self.model_name = model_name or getattr(backend, "model", "") or ""
         self.scripted = getattr(backend, "name", "") == "scripted" if scripted is None else scripted
         self._context: RunContext | None = None

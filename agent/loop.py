@@ -71,7 +71,8 @@ async def observe(state: RunState, ctx: RunContext) -> RunState:
     )
     ctx.observation = obs
     state.step, state.phase = step, "think"
-    await ctx.emit(StepEvent(kind="observed", step=step.index, message=obs.url or obs.app or ""))
+    shown = step.observation.url or step.observation.app or ""  # masked: events reach streams and logs
+    await ctx.emit(StepEvent(kind="observed", step=step.index, message=shown))
     return state
 
 

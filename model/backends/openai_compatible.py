@@ -31,7 +31,7 @@ from model.backends.base import BackendError
 from model.backends.images import DEFAULT_FORMAT, ImageFormat, image_tokens, to_data_url
 from model.backends.spec import ModelSpec
 from model.conversation import ImagePart, Message, ModelReply, ModelRequest
-from model.frame import QWEN_FACTOR
+from model.frame import QWEN_FACTOR, smart_resize
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +111,7 @@ class OpenAICompatibleBackend:
     # --- request shape -------------------------------------------------------------------------
     def build_body(self, request: ModelRequest) -> dict[str, Any]:
         """The JSON body for this server kind (images as data URLs, extras only where accepted)."""
+        self._check_sizes(request)
         settings = request.settings
         body: dict[str, Any] = {
             "model": self.model,
@@ -131,6 +132,21 @@ class OpenAICompatibleBackend:
                 "max_pixels": self.spec.max_pixels,
             }
         return body
+
+    def _check_sizes(self, request: ModelRequest) -> None:
+        """Refuse an image the server would resize again: the model's numbers would then be read in
+        the wrong frame (the 3x trap). It happens when the frame's pixel budget is not the model's."""
+        factor = request.frame.factor if request.frame is not None else QWEN_FACTOR
+        for image in request.images():
+            width, height = image.size
+            seen = smart_resize(height, width, factor, self.spec.min_pixels, self.spec.max_pixels)
+            if seen != (height, width):
+                raise BackendError(
+                    f"the image is {width}x{height}, but {self.spec.name} with min_pixels "
+                    f"{self.spec.min_pixels} and max_pixels {self.spec.max_pixels} would see it at "
+                    f"{seen[1]}x{seen[0]}: build the frame with the model's pixel budget "
+                    f"(AgentConfig min_pixels/max_pixels, or leave them unset to take the model's)"
+                )
 
     def _message(self, message: Message) -> dict[str, Any]:
         if not any(isinstance(p, ImagePart) for p in message.content):

@@ -199,3 +199,22 @@ def test_other_families_drive_the_same_loop(name: str) -> None:
     backend = ScriptedBackend(scripted(fam, [([Click(x=x, y=y)], "press ok"), ([Finish()], "done")]))
     assert Agent(env, backend, fam, AgentConfig()).run_sync("press ok").status == "success"
     assert env.pressed == ["ok"]
+
+
+def test_frames_take_the_models_pixel_budget_unless_the_config_sets_one() -> None:
+    """A 1,280-token server must get 1,280-token frames, or every absolute coordinate moves."""
+    from model.backends import resolve_model
+
+    seen: list[tuple[int, int]] = []
+
+    class ServedModel(ScriptedBackend):
+        spec = resolve_model("qwen2.5-vl-7b", endpoint="http://gpu:8000/v1", max_pixels=1280 * 28 * 28)
+
+    def answer(request):  # type: ignore[no-untyped-def]
+        seen.append((request.frame.resized_width, request.frame.resized_height))
+        return family("qwen25vl").render([Finish(message="done")], request.frame)
+
+    env = FakeScreen(dict(BUTTONS), size=(1920, 1080))
+    Agent(env, ServedModel(answer), "qwen25vl").run_sync("look")
+    Agent(env, ServedModel(answer), "qwen25vl", AgentConfig(max_pixels=640 * 28 * 28)).run_sync("look")
+    assert seen == [(1316, 728), (924, 504)]

@@ -209,3 +209,19 @@ def test_endpoint_and_retry_after_parsing() -> None:
     assert parse_retry_after("2") == 2.0
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # a date in the past
     assert parse_retry_after("soon") is None
+
+
+def test_an_image_the_server_would_resize_again_is_refused_before_sending(
+    server: FakeOpenAIServer, screenshot_1080p: Image.Image
+) -> None:
+    """A frame built with the checkpoint budget (1932x1092) for a server capped at 1,280 tokens."""
+    frame = Frame.build(space="resized", screen=(1920, 1080))
+    request = ModelRequest(
+        messages=[
+            Message(role="user", content=[ImagePart(image=prepare_screenshot(screenshot_1080p, frame))])
+        ],
+        frame=frame,
+    )
+    with pytest.raises(BackendError, match=r"the image is 1932x1092, but .* would see it at 1316x728"):
+        _run(_backend(server), request)
+    assert server.requests == []
