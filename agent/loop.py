@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 
 from agent.confirmation import apply_decision, confirm, pending_confirmations
+from agent.env_hints import focused_input_type, option_notes
 from agent.guards import GuardDecision, assess_risk, budget_exhausted, budget_warning, thumbnail
 from agent.history import HistoryPolicy, StepMemory
 from agent.secrets import placeholder, placeholders_in
@@ -32,7 +33,6 @@ from agent.state import (
     RunState,
     StepEvent,
     Tokens,
-    call_maybe_async,
 )
 from agent.trajectory import Attempt, ObservationInfo, PlannedAction, SentMessage, StepRecord
 from environments.base import ActionRejectedError, EnvironmentError_
@@ -79,21 +79,8 @@ async def observe(state: RunState, ctx: RunContext) -> RunState:
 # --- think -----------------------------------------------------------------------------------
 
 
-def _option_notes(env: object) -> list[str]:
-    """The choices an environment offers in its own tool schemas (a gym env's `choose` enum): the
-    family's prompt names the action, but only the environment knows what may be chosen."""
-    schemas = getattr(env, "tool_schemas", None)
-    functions = [schema.get("function", {}) for schema in (schemas() if schemas is not None else ())]
-    return [
-        f"For {f.get('name')}, the {name} must be one of: {', '.join(str(o) for o in spec['enum'])}."
-        for f in functions
-        for name, spec in f.get("parameters", {}).get("properties", {}).items()
-        if spec.get("enum")
-    ]
-
-
 def _prompt_notes(state: RunState, ctx: RunContext) -> list[str]:
-    notes = [*state.notes, *_option_notes(ctx.env)]
+    notes = [*state.notes, *option_notes(ctx.env)]
     names = placeholders_in(state.task)
     if names:
         shown = ", ".join(placeholder(n) for n in names)
@@ -219,16 +206,6 @@ async def think(state: RunState, ctx: RunContext) -> RunState:
 # --- guard and confirm -----------------------------------------------------------------------
 
 
-async def _focused_input_type(ctx: RunContext) -> str | None:
-    probe = getattr(ctx.env, "focused_input_type", None)
-    if probe is None:
-        return None
-    try:
-        return await call_maybe_async(probe)
-    except Exception:  # a probe is a hint; it must never stop a run
-        return None
-
-
 async def guard(state: RunState, ctx: RunContext) -> RunState:
     """Loop detection (nudge, then stop), unsupported actions, and which actions need confirmation."""
     step = state.step
@@ -248,7 +225,7 @@ async def guard(state: RunState, ctx: RunContext) -> RunState:
         if verdict.verdict == "nudge":
             step.notes.append(verdict.detail)
     supported = frozenset(ctx.env.supported_actions()) | LOOP_ACTIONS | {"wait"}
-    focused = await _focused_input_type(ctx) if any(a.type == "type" for a in actions) else None
+    focused = await focused_input_type(ctx.env) if any(a.type == "type" for a in actions) else None
     for planned, action in zip(step.actions, actions, strict=True):
         if action.type not in supported:
             planned.decision, planned.ok = "skipped", False
