@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +25,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from agent.testing.phash import distance
+from agent.trajectory import atomic_write
 from model.answer import Box
 
 CACHE_VERSION = 1
@@ -256,13 +256,4 @@ def render_entries(entries: dict[tuple[str, str, str], CacheEntry]) -> str:
 
 def write_entries(path: Path, entries: dict[tuple[str, str, str], CacheEntry]) -> None:
     """Write atomically (temporary file + rename), so a crash never leaves half a cache."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = render_entries(entries)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, render_entries(entries).encode("utf-8"))
