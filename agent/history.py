@@ -12,7 +12,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from model.conversation import ImageLike
 from model.families.base import HistoryStep
@@ -30,6 +30,20 @@ class StepMemory(BaseModel):
     raw: str = ""
     note: str = ""
     frame: dict[str, Any] | None = None
+    _as_text: HistoryStep | None = PrivateAttr(default=None)
+
+    def as_history(self) -> HistoryStep:
+        """This step for a prompt, without its picture; built once, since every step's prompt
+        carries up to `text_steps` earlier ones."""
+        if self._as_text is None:
+            self._as_text = HistoryStep(
+                thought=self.thought,
+                actions=self.typed_actions(),
+                raw=self.raw,
+                frame=self.frame_object(),
+                note=self.note,
+            )
+        return self._as_text
 
     def typed_actions(self) -> list[Action]:
         return [parse_action(a) for a in self.actions]
@@ -83,15 +97,7 @@ class HistoryPolicy(BaseModel):
         with_images = {m.index for m in kept[-self.images :]} if self.images else set()
         steps = []
         for memory in kept:
+            step = memory.as_history()
             image = store.get(memory.index) if store is not None and memory.index in with_images else None
-            steps.append(
-                HistoryStep(
-                    thought=memory.thought,
-                    actions=memory.typed_actions(),
-                    raw=memory.raw,
-                    frame=memory.frame_object(),
-                    screenshot=image,
-                    note=memory.note,
-                )
-            )
+            steps.append(step if image is None else step.model_copy(update={"screenshot": image}))
         return steps
