@@ -35,15 +35,18 @@ class StepMemory(BaseModel):
     def as_history(self) -> HistoryStep:
         """This step for a prompt, without its picture; built once, since every step's prompt
         carries up to `text_steps` earlier ones."""
-        if self._as_text is None:
-            self._as_text = HistoryStep(
+        private = self.__pydantic_private__  # direct: pydantic's attribute hook is slow on this hot path
+        cached = private.get("_as_text") if private else None
+        if cached is None:
+            cached = HistoryStep(
                 thought=self.thought,
                 actions=self.typed_actions(),
                 raw=self.raw,
                 frame=self.frame_object(),
                 note=self.note,
             )
-        return self._as_text
+            self._as_text = cached
+        return cached
 
     def typed_actions(self) -> list[Action]:
         return [parse_action(a) for a in self.actions]

@@ -240,6 +240,17 @@ class FamilyBase:
     def system_prompt(self, actions: frozenset[str], frame: Frame) -> str:
         raise NotImplementedError
 
+    def _cached_system_prompt(self, actions: frozenset[str], frame: Frame) -> str:
+        """The system prompt depends only on the action set and the frame, which rarely change
+        within a run; rendering its tool schema every step is wasted work."""
+        cache: dict[tuple[frozenset[str], Frame], str] = self.__dict__.setdefault("_system_prompts", {})
+        key = (actions, frame)
+        if key not in cache:
+            if len(cache) >= 64:
+                cache.clear()
+            cache[key] = self.system_prompt(actions, frame)
+        return cache[key]
+
     def task_text(self, task: str) -> str:
         return f"Task: {task}"
 
@@ -271,7 +282,7 @@ class FamilyBase:
         """System prompt, task, history (text for dropped screenshots, images for kept ones), notes,
         then the current screenshot."""
         return assemble(
-            system=self.system_prompt(actions, frame),
+            system=self._cached_system_prompt(actions, frame),
             task=self.task_text(task),
             history=history,
             notes=notes,
@@ -299,35 +310,35 @@ def assemble(
     render_step: Callable[[HistoryStep], str],
 ) -> list[Message]:
     """A multi-turn conversation: steps with a screenshot are (user image, assistant answer) turns;
-    steps without one become 'Step N:' lines in the user turn before them; adjacent user parts merge."""
-    turns: list[tuple[str, list[TextPart | ImagePart]]] = [("user", [TextPart(text=task)])]
+    steps without one become 'Step N:' lines in the user turn before them; adjacent user texts merge.
 
-    def add(role: str, part: TextPart | ImagePart) -> None:
-        if turns and turns[-1][0] == role:
-            turns[-1][1].append(part)
-        else:
+    Built as plain strings first and turned into message objects once: this runs on every step with
+    up to `text_steps` earlier steps, so it stays off the per-step overhead."""
+    turns: list[tuple[str, list[str | ImageLike]]] = [("user", [task])]
+
+    def add(role: str, part: str | ImageLike) -> None:
+        if turns[-1][0] != role:
             turns.append((role, [part]))
+        elif isinstance(part, str) and isinstance(turns[-1][1][-1], str):
+            turns[-1][1][-1] += "\n" + part  # join neighbouring text into one block
+        else:
+            turns[-1][1].append(part)
 
     for number, step in enumerate(history, start=1):
         text = render_step(step)
         if step.screenshot is None:
-            add("user", TextPart(text=f"Step {number} (done): {text}"))
+            add("user", f"Step {number} (done): {text}")
         else:
-            add("user", ImagePart(image=step.screenshot))
-            add("assistant", TextPart(text=text))
+            add("user", step.screenshot)
+            add("assistant", text)
         if step.note.strip():
-            add("user", TextPart(text=f"Note after step {number}: {step.note.strip()}"))
+            add("user", f"Note after step {number}: {step.note.strip()}")
     for note in notes:
         if note.strip():
-            add("user", TextPart(text=f"Note: {note.strip()}"))
-    add("user", ImagePart(image=screenshot))
+            add("user", f"Note: {note.strip()}")
+    add("user", screenshot)
     messages = [Message.text("system", system)] if system else []
     for role, parts in turns:
-        merged: list[TextPart | ImagePart] = []
-        for part in parts:  # join neighbouring text parts into one block
-            if isinstance(part, TextPart) and merged and isinstance(merged[-1], TextPart):
-                merged[-1] = TextPart(text=merged[-1].text + "\n" + part.text)
-            else:
-                merged.append(part)
-        messages.append(Message(role=role, content=merged))  # type: ignore[arg-type]
+        content = [TextPart(text=p) if isinstance(p, str) else ImagePart(image=p) for p in parts]
+        messages.append(Message(role=role, content=content))  # type: ignore[arg-type]
     return messages
