@@ -251,6 +251,11 @@ class FamilyBase:
             cache[key] = self.system_prompt(actions, frame)
         return cache[key]
 
+    def opening(self, task: str, actions: frozenset[str], frame: Frame) -> tuple[str, str]:
+        """The system turn and the text that opens the user turn; families trained without a
+        system turn (UI-TARS, ShowUI) put their prompt in the user text instead."""
+        return self._cached_system_prompt(actions, frame), self.task_text(task)
+
     def task_text(self, task: str) -> str:
         return f"Task: {task}"
 
@@ -281,9 +286,10 @@ class FamilyBase:
     ) -> list[Message]:
         """System prompt, task, history (text for dropped screenshots, images for kept ones), notes,
         then the current screenshot."""
+        system, opening = self.opening(task, actions, frame)
         return assemble(
-            system=self._cached_system_prompt(actions, frame),
-            task=self.task_text(task),
+            system=system,
+            task=opening,
             history=history,
             notes=notes,
             screenshot=screenshot,

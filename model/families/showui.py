@@ -17,11 +17,9 @@ from typing import Any
 
 from model.answer import Box, GroundedAction
 from model.conversation import ImageLike, ImagePart, Message, TextPart
-from model.families.base import HistoryStep
 from model.families.common import (
     FamilyBase,
     action_text,
-    assemble,
     fail,
     make_action,
     scroll_amount,
@@ -125,25 +123,9 @@ class ShowUI(FamilyBase):
     def system_prompt(self, actions: frozenset[str], frame: Frame) -> str:
         return self.prompt(actions)
 
-    def build_messages(
-        self,
-        *,
-        task: str,
-        actions: frozenset[str],
-        frame: Frame,
-        screenshot: ImageLike,
-        history: Sequence[HistoryStep] = (),
-        notes: Sequence[str] = (),
-    ) -> list[Message]:
+    def opening(self, task: str, actions: frozenset[str], frame: Frame) -> tuple[str, str]:
         """ShowUI's README puts the prompt, the task and the screenshot in one user turn."""
-        return assemble(
-            system="",
-            task=self.prompt(actions) + f"\nTask: {task}",
-            history=history,
-            notes=notes,
-            screenshot=screenshot,
-            render_step=self.render_step,
-        )
+        return "", self.prompt(actions) + f"\nTask: {task}"
 
     def grounding_messages(self, *, instruction: str, frame: Frame, screenshot: ImageLike) -> list[Message]:
         content = [TextPart(text=GROUNDING_SYSTEM), ImagePart(image=screenshot), TextPart(text=instruction)]

@@ -17,10 +17,8 @@ from typing import Any, ClassVar
 
 from model.answer import Box, GroundedAction
 from model.conversation import ImageLike, ImagePart, Message, TextPart
-from model.families.base import HistoryStep
 from model.families.common import (
     FamilyBase,
-    assemble,
     fail,
     make_action,
     scroll_amount,
@@ -130,25 +128,9 @@ class ThoughtActionFamily(FamilyBase):
     def system_prompt(self, actions: frozenset[str], frame: Frame) -> str:
         return self.prompt(actions, "{instruction}")
 
-    def build_messages(
-        self,
-        *,
-        task: str,
-        actions: frozenset[str],
-        frame: Frame,
-        screenshot: ImageLike,
-        history: Sequence[HistoryStep] = (),
-        notes: Sequence[str] = (),
-    ) -> list[Message]:
+    def opening(self, task: str, actions: frozenset[str], frame: Frame) -> tuple[str, str]:
         """UI-TARS has no system turn: the template with the task opens the user turn."""
-        return assemble(
-            system="",
-            task=self.prompt(actions, task),
-            history=history,
-            notes=notes,
-            screenshot=screenshot,
-            render_step=self.render_step,
-        )
+        return "", self.prompt(actions, task)
 
     def grounding_messages(self, *, instruction: str, frame: Frame, screenshot: ImageLike) -> list[Message]:
         text = self.grounding_template().replace("{instruction}", instruction)
