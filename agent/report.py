@@ -62,41 +62,61 @@ def _thumbnail_url(path: Path | None) -> tuple[str, int, int] | None:
     return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii"), width, height
 
 
-def _overlay(planned: PlannedAction, number: int, scale: float) -> str:
+NUMERIC_FIELDS = frozenset({"x", "y", "to_x", "to_y", "dx", "dy"})
+
+
+def _number(value: Any) -> float | None:
+    """A coordinate from a trajectory file as a plain number (anything else is not drawn: the file may
+    have been edited, and its text must never reach the SVG markup)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _overlay(planned: PlannedAction, number: int, scale: float, screen: tuple[int, int], arrow: str) -> str:
     """SVG marks for one action, in screen coordinates; `scale` keeps strokes readable on big screens."""
-    a = planned.action
+    try:
+        return _marks(planned, number, scale, screen, arrow)
+    except (TypeError, ValueError, KeyError):
+        return ""
+
+
+def _marks(planned: PlannedAction, number: int, scale: float, screen: tuple[int, int], arrow: str) -> str:
+    a = {k: (_number(v) if k in NUMERIC_FIELDS else v) for k, v in planned.action.items()}
     color = {"rejected": "#dc2626", "skipped": "#9ca3af"}.get(planned.decision, "#e11d48")
     if planned.ok is False:
         color = "#f59e0b"
     r, stroke = 10 * scale, 3 * scale
     parts = []
-    box = planned.box
-    if box:
+    box = {k: _number(v) for k, v in (planned.box or {}).items()}
+    if box and None not in box.values():
         parts.append(
-            f'<rect x="{box["x1"]}" y="{box["y1"]}" width="{max(1, box["x2"] - box["x1"])}" '
-            f'height="{max(1, box["y2"] - box["y1"])}" fill="none" stroke="#2563eb" '
+            f'<rect x="{box["x1"]:g}" y="{box["y1"]:g}" width="{max(1, box["x2"] - box["x1"]):g}" '
+            f'height="{max(1, box["y2"] - box["y1"]):g}" fill="none" stroke="#2563eb" '
             f'stroke-width="{stroke}" stroke-dasharray="{4 * scale}"/>'
         )
     x, y = a.get("x"), a.get("y")
+    if a.get("type") == "scroll" and x is None and y is None:  # adapters scroll at the screen centre
+        x, y = screen[0] / 2, screen[1] / 2
     if x is not None and y is not None:
-        if "to_x" in a:
+        if a.get("to_x") is not None and a.get("to_y") is not None:
             parts.append(
-                f'<line x1="{x}" y1="{y}" x2="{a["to_x"]}" y2="{a["to_y"]}" stroke="{color}" '
-                f'stroke-width="{stroke}" marker-end="url(#arrow)"/>'
+                f'<line x1="{x:g}" y1="{y:g}" x2="{a["to_x"]:g}" y2="{a["to_y"]:g}" stroke="{color}" '
+                f'stroke-width="{stroke}" marker-end="url(#{arrow})"/>'
             )
         elif a.get("type") == "scroll":
-            dy, dx = a.get("dy", 0), a.get("dx", 0)
+            dy, dx = a.get("dy") or 0.0, a.get("dx") or 0.0
             length = 60 * scale
             norm = max(1.0, (dx * dx + dy * dy) ** 0.5)
             parts.append(
-                f'<line x1="{x}" y1="{y}" x2="{x + dx / norm * length:.0f}" '
+                f'<line x1="{x:g}" y1="{y:g}" x2="{x + dx / norm * length:.0f}" '
                 f'y2="{y + dy / norm * length:.0f}" '
-                f'stroke="{color}" stroke-width="{stroke}" marker-end="url(#arrow)"/>'
+                f'stroke="{color}" stroke-width="{stroke}" marker-end="url(#{arrow})"/>'
             )
         parts.append(
-            f'<circle cx="{x}" cy="{y}" r="{r}" fill="none" stroke="{color}" stroke-width="{stroke}"/>'
-            f'<circle cx="{x}" cy="{y}" r="{2 * scale}" fill="{color}"/>'
-            f'<text x="{x + r + 2 * scale}" y="{y - r}" font-size="{16 * scale}" fill="{color}" '
+            f'<circle cx="{x:g}" cy="{y:g}" r="{r}" fill="none" stroke="{color}" stroke-width="{stroke}"/>'
+            f'<circle cx="{x:g}" cy="{y:g}" r="{2 * scale}" fill="{color}"/>'
+            f'<text x="{x + r + 2 * scale:g}" y="{y - r:g}" font-size="{16 * scale}" fill="{color}" '
             f'font-weight="bold">{number}</text>'
         )
     return "".join(parts)
@@ -109,11 +129,13 @@ def _screenshot_svg(trajectory: Trajectory, step: StepRecord) -> str:
         return '<p class="muted">(no screenshot)</p>'
     url, _, _ = shot
     scale = max(1.0, screen_w / 1280)
-    marks = "".join(_overlay(p, i + 1, scale) for i, p in enumerate(step.actions))
+    arrow = f"arrow-{step.index}"  # ids must be unique in the page, which holds every step's SVG
+    screen = (screen_w, screen_h)
+    marks = "".join(_overlay(p, i + 1, scale, screen, arrow) for i, p in enumerate(step.actions))
     return (
         f'<svg class="shot" viewBox="0 0 {screen_w} {screen_h}" width="{screen_w}" height="{screen_h}" '
         f'role="img" aria-label="step {step.index} screenshot">'
-        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="8" refY="5" markerWidth="5" markerHeight="5" '
+        f'<defs><marker id="{arrow}" viewBox="0 0 10 10" refX="8" refY="5" markerWidth="5" markerHeight="5" '
         'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#e11d48"/></marker></defs>'
         f'<image href="{url}" x="0" y="0" width="{screen_w}" height="{screen_h}" '
         f'preserveAspectRatio="none"/>{marks}</svg>'

@@ -106,3 +106,24 @@ def test_agent_report_names_a_damaged_file_instead_of_a_traceback(
     err = capsys.readouterr().err
     assert err.startswith(f"agent report: {tmp_path / 'steps' / '0001.json'} is not a valid StepRecord file")
     assert "Traceback" not in err
+
+
+def test_report_draws_a_pointless_scroll_at_the_centre_and_never_prints_odd_coordinates(
+    tmp_path: Path,
+) -> None:
+    recorder = TrajectoryRecorder(tmp_path / "run", SecretStore())
+    for index, action in enumerate(
+        [
+            {"type": "scroll", "dy": 500},  # no point: adapters scroll at the screen centre
+            {"type": "click", "x": '1"/><foreignObject>', "y": 5},  # an edited file; must not reach markup
+        ],
+        start=1,
+    ):
+        step = StepRecord(index=index, observation=ObservationInfo(screen=(800, 600), image=(800, 600)))
+        step.actions.append(PlannedAction(action=action))
+        step.screenshot = recorder.write_screenshot(index, _png((800, 600)))
+        recorder.write_step(step)
+    html = write_report(recorder.root).read_text(encoding="utf-8")
+    assert '<circle cx="400" cy="300"' in html  # the scroll, at the centre of 800x600
+    assert "<foreignObject" not in html  # shown escaped in the action text, never as markup
+    assert html.count('id="arrow-1"') == 1 and html.count('id="arrow-2"') == 1
