@@ -85,10 +85,10 @@ class GymEnvironment:
         meanings = getattr(self.env.unwrapped, "get_action_meanings", None)
         spec = getattr(self.env, "spec", None)
         known = KNOWN_ACTION_NAMES.get(spec.name) if spec is not None else None
-        if meanings is not None:
-            names = list(meanings())
-        elif given is not None:
+        if given is not None:  # the caller's names win: they know what the moves mean to their task
             names = list(given)
+        elif meanings is not None:
+            names = list(meanings())
         elif known is not None and len(known) == count:
             names = list(known)
         else:

@@ -111,3 +111,13 @@ def test_envs_the_agent_cannot_see_or_name_are_refused_up_front() -> None:
         ValueError, match=r"need 4 distinct, non-empty action names, got \['A', 'A', 'B', 'C'\]"
     ):
         GymEnvironment("CliffWalking-v1", action_names=["A", "A", "B", "C"])
+
+
+def test_names_the_caller_gives_win_over_the_envs_own(run: Run) -> None:
+    env = GymEnvironment(Lights(), action_names=["wait", "shoot", "restart"])
+    try:
+        assert env.options == ["wait", "shoot", "restart"]
+        run(env.execute(Choose(option="shoot")))  # action 1, which the env calls FIRE
+        assert run(env.observe()).screenshot.image.getpixel((0, 0)) == (80, 0, 0)
+    finally:
+        run(env.close())
