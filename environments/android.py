@@ -27,7 +27,7 @@ from environments.base import (
     check_on_screen,
 )
 from environments.screenshot import Screenshot, png_size
-from tools import Action
+from tools import Action, swipe_end_for_scroll
 
 T = TypeVar("T")
 ADB_KEYBOARD = "com.android.adbkeyboard/.AdbIME"
@@ -278,8 +278,7 @@ class AndroidEnvironment:
         width, height = self.screen.width, self.screen.height
         x = width // 2 if x is None else x
         y = height // 2 if y is None else y
-        to_x = min(max(x - dx, 0), width - 1)
-        to_y = min(max(y - dy, 0), height - 1)
+        to_x, to_y = swipe_end_for_scroll(x, y, dx, dy, (width, height))
         await self._run(f"input swipe {x} {y} {to_x} {to_y} 300")
 
     async def _type(self, text: str) -> None:

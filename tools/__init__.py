@@ -22,6 +22,8 @@ from tools.actions import (
     Swipe,
     Type,
     Wait,
+    scroll_vector,
+    swipe_end_for_scroll,
 )
 from tools.keys import KNOWN_KEYS, UnknownKeyError, normalize_key, split_combo
 from tools.schema import (
@@ -64,5 +66,7 @@ __all__ = [
     "normalize_key",
     "parameters_schema",
     "parse_action",
+    "scroll_vector",
     "split_combo",
+    "swipe_end_for_scroll",
 ]

@@ -99,6 +99,29 @@ class Scroll(_Action):
         return self
 
 
+SCROLL_DIRECTIONS: dict[str, tuple[int, int]] = {
+    "down": (0, 1),
+    "up": (0, -1),
+    "right": (1, 0),
+    "left": (-1, 0),
+}
+
+
+def scroll_vector(direction: str) -> tuple[int, int]:
+    """The unit (dx, dy) of a direction word, in the Scroll convention (dy > 0 scrolls down)."""
+    vector = SCROLL_DIRECTIONS.get(direction.strip().lower())
+    if vector is None:
+        raise ValueError(f"unknown scroll direction {direction!r}: use up, down, left or right")
+    return vector
+
+
+def swipe_end_for_scroll(x: int, y: int, dx: int, dy: int, screen: tuple[int, int]) -> tuple[int, int]:
+    """Where a finger starting at (x, y) must move to scroll by (dx, dy): against the scroll (content
+    scrolls down when the finger moves up), kept on the screen."""
+    width, height = screen
+    return min(max(x - dx, 0), width - 1), min(max(y - dy, 0), height - 1)
+
+
 class Type(_Action):
     """Type text into whatever has focus. `{{secret:NAME}}` placeholders are filled in by the executor."""
 

@@ -30,7 +30,7 @@ from agent.trajectory import StepRecord
 from environments.base import Environment, EnvironmentError_, Observation
 from model.conversation import Message
 from model.frame import Frame
-from tools import Action, Click, Drag, Key, LongPress, Navigate, Scroll, Type
+from tools import Action, Click, Drag, Key, LongPress, Navigate, Scroll, Type, scroll_vector
 
 T = TypeVar("T")
 SOURCE_WORDS = {"cache": "from the cache", "model": "grounded by the model", "healed": "re-grounded"}
@@ -147,12 +147,8 @@ class AsyncUI:
         self, until: str | None = None, *, direction: str = "down", distance: int = 400, max_scrolls: int = 10
     ) -> Target | None:
         """Scroll once, or until the described element is visible (then return where it is)."""
-        dx, dy = {
-            "down": (0, distance),
-            "up": (0, -distance),
-            "right": (distance, 0),
-            "left": (-distance, 0),
-        }[direction]
+        ux, uy = scroll_vector(direction)  # an unknown word is a ValueError naming the four
+        dx, dy = ux * distance, uy * distance
         if until is None:
             await self._plain_step("scroll", direction, [Scroll(dx=dx, dy=dy)])
             return None

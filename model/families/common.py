@@ -8,7 +8,7 @@ cannot drift apart on rounding, bounds or DPR.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from pydantic import ValidationError
@@ -25,6 +25,7 @@ from tools import (
     UnknownKeyError,
     action_from_call,
     normalize_key,
+    scroll_vector,
     split_combo,
 )
 
@@ -91,13 +92,13 @@ def split_keys(combo: str) -> list[str]:
 
 def scroll_amount(frame: Frame, direction: str) -> tuple[int, int]:
     """(dx, dy) for a direction word, SCROLL_FRACTION of the screen in that direction."""
-    d = direction.strip().lower()
-    dy = max(1, round(SCROLL_FRACTION * frame.screen_height))
-    dx = max(1, round(SCROLL_FRACTION * frame.screen_width))
-    table = {"down": (0, dy), "up": (0, -dy), "right": (dx, 0), "left": (-dx, 0)}
-    if d not in table:
-        raise fail(f"unknown scroll direction {direction!r}: use up, down, left or right")
-    return table[d]
+    try:
+        ux, uy = scroll_vector(direction)
+    except ValueError as error:
+        raise fail(str(error)) from None
+    return ux * max(1, round(SCROLL_FRACTION * frame.screen_width)), uy * max(
+        1, round(SCROLL_FRACTION * frame.screen_height)
+    )
 
 
 def scroll_direction(action: Scroll) -> str:
@@ -105,6 +106,16 @@ def scroll_direction(action: Scroll) -> str:
     if abs(action.dy) >= abs(action.dx):
         return "down" if action.dy > 0 else "up"
     return "right" if action.dx > 0 else "left"
+
+
+def click_name(family: str, names: Mapping[tuple[str, int], str], action: Action) -> str:
+    """The family's word for a click (left single, double, right...), or a clear ValueError when its
+    action space has none (render refuses rather than writing something the model never says)."""
+    button, count = getattr(action, "button", "left"), getattr(action, "count", 1)
+    name = names.get((button, count))
+    if name is None:
+        raise ValueError(f"{family} cannot express a {button} click x{count}")
+    return name
 
 
 def wait_seconds(value: Any, default: float = 1.0) -> float:

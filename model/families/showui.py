@@ -20,6 +20,7 @@ from model.conversation import ImageLike, ImagePart, Message, TextPart
 from model.families.common import (
     FamilyBase,
     action_text,
+    click_name,
     fail,
     make_action,
     scroll_amount,
@@ -30,7 +31,7 @@ from model.families.common import (
 )
 from model.families.textparse import MAX_CALLS, LiteralError, as_numbers, numbers, parse_literal
 from model.frame import QWEN_FACTOR, Frame
-from tools import Action
+from tools import Action, swipe_end_for_scroll
 
 SHOWUI_MIN_PIXELS = 256 * 28 * 28
 SHOWUI_MAX_PIXELS = 1344 * 28 * 28
@@ -71,6 +72,7 @@ SPACE = {  # README wording for the native actions; the rest extend the space wh
 }  # fmt: skip
 _CLICKS = {"CLICK": ("left", 1), "TAP": ("left", 1), "SELECT": ("left", 1), "DOUBLE_CLICK": ("left", 2)}
 _CLICKS |= {"RIGHT_CLICK": ("right", 1)}
+_CLICK_KINDS = {("left", 1): "CLICK", ("left", 2): "DOUBLE_CLICK", ("right", 1): "RIGHT_CLICK"}
 _AT_POINT = {"HOVER": "move", "PRESS": "long_press", "LONG_PRESS": "long_press"}
 _TEXT_KINDS = ("answer", "navigate", "open_app", "choose", "call_user")
 """Actions whose `value` is their text, named as ours in upper case (ANSWER, NAVIGATE, OPEN_APP...)."""
@@ -208,8 +210,7 @@ class ShowUI(FamilyBase):
             else:
                 x, y = frame.screen_width // 2, frame.screen_height // 2
             dx, dy = scroll_amount(frame, text)
-            tx = min(max(x - dx, 0), frame.screen_width - 1)  # swipe up to see what is below
-            ty = min(max(y - dy, 0), frame.screen_height - 1)
+            tx, ty = swipe_end_for_scroll(x, y, dx, dy, (frame.screen_width, frame.screen_height))
         else:
             raise fail(f"{kind} needs 'position': [[x1,y1], [x2,y2]]")
         return make_action(name, x=x, y=y, to_x=tx, to_y=ty)
@@ -261,11 +262,7 @@ class ShowUI(FamilyBase):
     def _render_one(self, a: Action, frame: Frame) -> str:
         item = self._item
         if a.type == "click":
-            kind = {("left", 1): "CLICK", ("left", 2): "DOUBLE_CLICK", ("right", 1): "RIGHT_CLICK"}.get(
-                (a.button, a.count)
-            )
-            if kind is None:
-                raise ValueError(f"{self.name} cannot express a {a.button} click x{a.count}")
+            kind = click_name(self.name, _CLICK_KINDS, a)
             return item(kind, None, self._pos(frame, a.x, a.y))
         if a.type in ("move", "long_press"):
             return item("HOVER" if a.type == "move" else "PRESS", None, self._pos(frame, a.x, a.y))

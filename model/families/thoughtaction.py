@@ -19,6 +19,7 @@ from model.answer import Box, GroundedAction
 from model.conversation import ImageLike, ImagePart, Message, TextPart
 from model.families.common import (
     FamilyBase,
+    click_name,
     fail,
     make_action,
     scroll_amount,
@@ -29,7 +30,7 @@ from model.families.common import (
 )
 from model.families.textparse import find_calls, first_call, numbers, split_think
 from model.frame import Frame
-from tools import Action
+from tools import Action, swipe_end_for_scroll
 
 NAMES = frozenset(
     {
@@ -45,6 +46,7 @@ START_KEYS = ("point", "start_point", "start_box", "box", "position", "coordinat
 END_KEYS = ("end_point", "end_box", "to_point")
 
 
+_RENDER_CLICKS = {("left", 1): "click", ("left", 2): "left_double", ("right", 1): "right_single"}
 _CLICKS = {"click": ("left", 1), "left_single": ("left", 1), "left_double": ("left", 2)}
 _CLICKS |= {"double_click": ("left", 2), "right_single": ("right", 1), "right_click": ("right", 1)}
 _TEXT_CALLS: dict[str, tuple[str, str | None]] = {
@@ -188,8 +190,7 @@ class ThoughtActionFamily(FamilyBase):
             end = self._where(kwargs, args, END_KEYS, 1)
             if end is None and kwargs.get("direction"):
                 dx, dy = scroll_amount(frame, str(kwargs["direction"]))
-                tx = min(max(x - dx, 0), frame.screen_width - 1)  # swiping up scrolls down
-                ty = min(max(y - dy, 0), frame.screen_height - 1)
+                tx, ty = swipe_end_for_scroll(x, y, dx, dy, (frame.screen_width, frame.screen_height))
             else:
                 tx, ty = at(end, "end_point")
             return make_action("swipe" if name == "swipe" else "drag", x=x, y=y, to_x=tx, to_y=ty)
@@ -229,11 +230,7 @@ class ThoughtActionFamily(FamilyBase):
     def _call(self, a: Action, frame: Frame) -> str:
         p = self.point_text
         if a.type == "click":
-            name = {("left", 1): "click", ("left", 2): "left_double", ("right", 1): "right_single"}.get(
-                (a.button, a.count)
-            )
-            if name is None:
-                raise ValueError(f"{self.name} cannot express a {a.button} click x{a.count}")
+            name = click_name(self.name, _RENDER_CLICKS, a)
             return f"{name}({self.start_key}='{p(frame, a.x, a.y)}')"
         if a.type in ("drag", "swipe"):
             return (

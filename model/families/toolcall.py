@@ -23,6 +23,7 @@ from model.families.common import (
     TEXT_FIELDS,
     FamilyBase,
     action_text,
+    click_name,
     fail,
     make_action,
     scroll_amount,
@@ -338,9 +339,7 @@ class ToolCallFamily(FamilyBase):
         """The actions with coordinates (pointer, scroll, touch)."""
         pc, mu = "computer_use", "mobile_use"
         if a.type == "click":
-            name = _CLICK_NAMES.get((a.button, a.count))
-            if name is None:
-                raise ValueError(f"{self.name} cannot express a {a.button} click x{a.count}")
+            name = click_name(self.name, _CLICK_NAMES, a)
             return [(pc, {"action": name, "coordinate": self._xy(frame, a.x, a.y)})]
         if a.type == "move":
             return [(pc, {"action": "mouse_move", "coordinate": self._xy(frame, a.x, a.y)})]

@@ -130,3 +130,13 @@ def test_actions_are_immutable() -> None:
     click = tools.Click(x=1, y=2)
     with pytest.raises(Exception, match="frozen"):
         click.x = 5  # type: ignore[misc]
+
+
+def test_scroll_directions_and_the_swipe_that_makes_them() -> None:
+    assert tools.scroll_vector(" Down ") == (0, 1) and tools.scroll_vector("left") == (-1, 0)
+    with pytest.raises(ValueError, match="unknown scroll direction 'sideways': use up, down, left or right"):
+        tools.scroll_vector("sideways")
+    # to scroll down by 300, the finger moves up by 300; it never leaves a 1080x2400 screen
+    assert tools.swipe_end_for_scroll(540, 1200, 0, 300, (1080, 2400)) == (540, 900)
+    assert tools.swipe_end_for_scroll(540, 100, 0, -900, (1080, 2400)) == (540, 1000)
+    assert tools.swipe_end_for_scroll(10, 10, 500, 0, (1080, 2400)) == (0, 10)

@@ -20,7 +20,7 @@ from model.answer import Box
 from model.backends import ScriptedBackend
 from model.conversation import ModelRequest
 from model.families import get_family
-from tools import Action, Type
+from tools import Action, Scroll, Type
 
 BOXES = {"the card": Box(x1=40, y1=40, x2=140, y2=100), "the bin": Box(x1=300, y1=200, x2=380, y2=280)}
 
@@ -167,3 +167,11 @@ def test_a_device_error_quoting_a_secret_reaches_the_test_masked(tmp_path: Path)
     assert str(caught.value) == "cannot type '{{secret:PIN}}' here"
     recorded = " ".join(p.read_text() for p in tmp_path.rglob("*.json"))
     assert "4711-9" not in recorded
+
+
+def test_an_unknown_scroll_direction_is_refused_by_name(screen_ui: tuple[UI, FakeScreen, list[str]]) -> None:
+    ui, screen, _ = screen_ui
+    with pytest.raises(ValueError, match="unknown scroll direction 'sideways'"):
+        ui.scroll(direction="sideways")
+    ui.scroll(direction="up", distance=250)
+    assert screen.actions[-1] == Scroll(dx=0, dy=-250)
