@@ -23,7 +23,7 @@ from agent.confirmation import apply_decision, confirm, pending_confirmations
 from agent.env_hints import focused_input_type, option_notes
 from agent.guards import GuardDecision, assess_risk, budget_exhausted, budget_warning, thumbnail
 from agent.history import HistoryPolicy, StepMemory
-from agent.secrets import placeholder, placeholders_in
+from agent.secrets import execute_with_secrets, placeholder, placeholders_in
 from agent.state import (
     LOOP_ACTIONS,
     ConfirmCallback,
@@ -272,18 +272,15 @@ async def act(state: RunState, ctx: RunContext) -> RunState:
             await asyncio.sleep(action.seconds)
             planned.ok = True
         else:
-            device_action = action
-            if action.type == "type" and ctx.secrets.mentions_secret(action.text):
-                device_action = action.model_copy(update={"text": ctx.secrets.substitute(action.text)})
             try:
-                result = await ctx.env.execute(device_action)
-                planned.ok, planned.note = result.ok, ctx.secrets.mask(result.note)
+                result = await execute_with_secrets(ctx.env, action, ctx.secrets)
+                planned.ok, planned.note = result.ok, result.note
             except ActionRejectedError as error:
-                planned.ok, planned.note = False, ctx.secrets.mask(str(error))
+                planned.ok, planned.note = False, str(error)
                 if error.restart_required:
                     state.end("error", f"the device needs a restart: {planned.note}")
             except EnvironmentError_ as error:
-                planned.ok, planned.note = False, ctx.secrets.mask(str(error))
+                planned.ok, planned.note = False, str(error)
                 state.end("error", f"the device failed: {planned.note}")
             if planned.note:
                 step.notes.append(f"{action.describe()}: {planned.note}")

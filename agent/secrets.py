@@ -17,6 +17,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from environments.base import Environment, EnvironmentError_, ExecutionResult
+from tools import Action, Type
+
 SECRET_ENV_PREFIX = "ANYRES_SECRET_"
 PLACEHOLDER = re.compile(r"\{\{\s*secret:([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 MIN_MASKED_LENGTH = 3  # shorter values would mask ordinary text ("a", "42") everywhere
@@ -170,3 +173,22 @@ class SecretStore:
 
     def mentions_secret(self, text: str) -> bool:
         return bool(PLACEHOLDER.search(text))
+
+
+async def execute_with_secrets(env: Environment, action: Action, secrets: SecretStore) -> ExecutionResult:
+    """Run an action with its `{{secret:NAME}}` placeholders filled in at the last moment.
+
+    What comes back carries placeholders again: adapters quote what they were asked to type in their
+    notes and errors, and those reach prompts, trajectories and test output. The one place where a
+    value meets a device, for the agent loop and the UI-test API alike.
+    """
+    if isinstance(action, Type) and secrets.mentions_secret(action.text):
+        action = action.model_copy(update={"text": secrets.substitute(action.text)})
+    try:
+        result = await env.execute(action)
+    except EnvironmentError_ as error:
+        masked = secrets.mask(str(error))
+        if masked == str(error):
+            raise
+        raise type(error)(masked, restart_required=error.restart_required) from None
+    return result.model_copy(update={"note": secrets.mask(result.note)}) if result.note else result

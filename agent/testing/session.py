@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from agent.secrets import SecretStore, placeholders_in
+from agent.secrets import SecretStore, execute_with_secrets
 from agent.testing.judge import (
     JudgeAnswerError,
     Verdict,
@@ -338,21 +338,16 @@ class AsyncUI:
         """Run one action; `{{secret:NAME}}` in typed text is filled only here, never recorded."""
         start = time.perf_counter()
         try:
-            if isinstance(action, Type) and placeholders_in(action.text):
-                self.secrets.require(action.text)
-                result = await self.env.execute(Type(text=self.secrets.substitute(action.text)))
-            else:
-                result = await self.env.execute(action)
-        except EnvironmentError_ as error:
+            if isinstance(action, Type):
+                self.secrets.require(action.text)  # a missing value is named before anything is typed
+            result = await execute_with_secrets(self.env, action, self.secrets)
+        except EnvironmentError_ as error:  # already masked: it may quote the filled-in text
             seconds = time.perf_counter() - start
-            message = self.secrets.mask(str(error))  # device errors may quote the filled-in text
-            self.log.action(step, action, target, ok=False, seconds=seconds, note=message)
+            self.log.action(step, action, target, ok=False, seconds=seconds, note=str(error))
             self.log.finish(
-                step, None, outcome=f"{action.type} failed: {message}", ok=False, timings=step.timings
+                step, None, outcome=f"{action.type} failed: {error}", ok=False, timings=step.timings
             )
-            if message == str(error):
-                raise
-            raise type(error)(message, restart_required=error.restart_required) from None
+            raise
         seconds = time.perf_counter() - start
         step.timings["execute"] = step.timings.get("execute", 0.0) + seconds
         self.log.action(step, action, target, ok=result.ok, seconds=seconds, note=result.note)

@@ -79,3 +79,32 @@ def test_a_person_editing_an_action_with_a_literal_password_leaves_only_the_plac
     apply_decision(state, Decision.edit(Type(text="hunter2-long")), store.mask_data)
     assert state.step.actions[0].action == {"type": "type", "text": "{{secret:PW}}"}
     assert "hunter2-long" not in state.model_dump_json()
+
+
+def test_execute_with_secrets_fills_values_in_and_masks_what_the_device_says() -> None:
+    import asyncio
+
+    from agent.secrets import execute_with_secrets
+    from environments import ActionRejectedError, ExecutionResult
+
+    class Echo:
+        """A device that quotes what it typed in its note, and refuses the second time."""
+
+        typed: list[str] = []  # noqa: RUF012
+
+        async def execute(self, action: Type) -> ExecutionResult:
+            self.typed.append(action.text)
+            if len(self.typed) > 1:
+                raise ActionRejectedError(
+                    f"field is read-only, cannot type {action.text!r}", restart_required=True
+                )
+            return ExecutionResult(note=f"typed {action.text!r}")
+
+    store, device = SecretStore({"PIN": "7355-608"}), Echo()
+    result = asyncio.run(execute_with_secrets(device, Type(text="pin {{secret:PIN}}"), store))
+    assert device.typed == ["pin 7355-608"]
+    assert result.note == "typed 'pin {{secret:PIN}}'"
+    with pytest.raises(ActionRejectedError) as caught:
+        asyncio.run(execute_with_secrets(device, Type(text="{{secret:PIN}}"), store))
+    assert str(caught.value) == "field is read-only, cannot type '{{secret:PIN}}'"
+    assert caught.value.restart_required
