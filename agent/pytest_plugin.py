@@ -141,6 +141,11 @@ def ui_browser(
         record_dir=tmp_path_factory.mktemp("agent-ui", numbered=True),
         name=request.node.nodeid,
     )
+    yield from _hand_over(request, ui)
+
+
+def _hand_over(request: pytest.FixtureRequest, ui: UI) -> Iterator[UI]:
+    """Give the test its UI, then close it with the test's outcome (a failed test writes its report)."""
     request.node.stash[_UI_KEY] = ui
     yield ui
     failure = request.node.stash.get(_FAILED_KEY, None)
@@ -163,10 +168,7 @@ def ui_desktop(
         record_dir=tmp_path_factory.mktemp("agent-ui-desktop", numbered=True),
         name=request.node.nodeid,
     )
-    request.node.stash[_UI_KEY] = ui
-    yield ui
-    failure = request.node.stash.get(_FAILED_KEY, None)
-    ui.close(failed=failure is not None, reason=failure or "")
+    yield from _hand_over(request, ui)
 
 
 def report_path(config: pytest.Config, nodeid: str) -> Path:

@@ -22,8 +22,10 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "environments"))  # x_display, local_site
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the real packages before tests/ folders
+sys.path.append(str(Path(__file__).resolve().parents[1]))  # page_server
 
-from local_site import Site
+from local_site import serve_site
 from x_display import XScreen
 
 from environments.browser import BrowserEnvironment
@@ -65,7 +67,7 @@ def report(label: str, floor_ms: float, adapter_ms: float, floor_name: str) -> b
 async def bench_browser(runs: int) -> list[bool]:
     from playwright.async_api import async_playwright
 
-    site = Site()
+    site = serve_site()
     results = []
     playwright = await async_playwright().start()
     browser, choice = await start_browser(playwright)
@@ -83,7 +85,7 @@ async def bench_browser(runs: int) -> list[bool]:
     finally:
         await browser.close()
         await playwright.stop()
-        site.server.shutdown()
+        site.close()
     return results
 
 

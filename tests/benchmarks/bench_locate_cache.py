@@ -15,10 +15,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
+import sys
 import tempfile
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the real packages before tests/ folders
+sys.path.append(str(Path(__file__).resolve().parents[1]))  # page_server
+
+from page_server import PageServer
 
 from agent.testing import UI, BrowserHost, LocateCache, ModelSetup
 from agent.testing.record import StepSummary
@@ -53,22 +57,8 @@ PAGE = (
 )
 
 
-def serve() -> ThreadingHTTPServer:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            data = PAGE.encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+def serve() -> PageServer:
+    return PageServer(lambda method, path: (PAGE, "text/html"))
 
 
 def open_ui(host: BrowserHost, url: str, cache: LocateCache, latency: float, dpr: float, record: Path) -> UI:
@@ -130,7 +120,7 @@ def main() -> None:
     args = parser.parse_args()
 
     server = serve()
-    url = f"http://127.0.0.1:{server.server_address[1]}/settings.html"
+    url = server.url("/settings.html")
     host = BrowserHost()
     work = Path(tempfile.mkdtemp(prefix="bench-locate-cache-"))
     cache_path = work / "locate-cache.yaml"
@@ -148,7 +138,7 @@ def main() -> None:
             ui.close()
     finally:
         host.close()
-        server.shutdown()
+        server.close()
 
     print(f"10-step flow, 1280x720 at DPR {args.dpr:g}, simulated model latency {args.latency:g} s per call")
     cold_summary = table("cold (every locate through the model)", [cold])

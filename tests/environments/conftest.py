@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from local_site import Site
+from local_site import Site, serve_site
 
 
 @pytest.fixture(scope="session")
 def site() -> Iterator[Site]:
-    server = Site()
-    yield server
-    server.server.shutdown()
+    with serve_site() as server:
+        yield server

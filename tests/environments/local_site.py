@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from page_server import PageServer, Reply
 
 PAGES: dict[str, str] = {
     "/corner.html": """<!doctype html><html><body style="margin:0">
@@ -44,46 +44,26 @@ border:0"></iframe></body></html>""",
 }
 
 
-class Site:
-    """A threaded HTTP server on 127.0.0.1 serving PAGES; `/hang` never answers; it logs each path."""
+Site = PageServer
 
-    def __init__(self) -> None:
-        site = self
-        self.requests: list[str] = []
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                site.requests.append(self.path)
-                if self.path.startswith("/hang"):
-                    time.sleep(5)
-                    return
-                if self.path.startswith("/embeds-blocked.html"):
-                    body = (
-                        f'<html><body>blocked image below<img src="http://localhost:{site.port}/pixel.png">'
-                        "<script>try { new WebSocket('ws://evil.example/socket') } catch (e) {}</script>"
-                        "</body></html>"
-                    )
-                else:
-                    body = PAGES.get(self.path.split("?")[0])
-                    if body is None:
-                        self.send_error(404)
-                        return
-                data = body.encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+def serve_site() -> Site:
+    """PAGES on 127.0.0.1; `/hang` answers only after 5 s (a navigation that never finishes in
+    time); `embeds-blocked.html` pulls a resource from `localhost`, another host, for allow-list tests."""
 
-            def log_message(self, *args: object) -> None:
-                pass
+    def answer(method: str, path: str) -> Reply | None:
+        if path.startswith("/hang"):
+            time.sleep(5)
+            return None
+        if path.startswith("/embeds-blocked.html"):
+            return (
+                f'<html><body>blocked image below<img src="http://localhost:{server.port}/pixel.png">'
+                "<script>try { new WebSocket('ws://evil.example/socket') } catch (e) {}</script>"
+                "</body></html>",
+                "text/html",
+            )
+        body = PAGES.get(path.split("?")[0])
+        return (body, "text/html") if body is not None else None
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
-        self.thread.start()
-
-    def url(self, path: str) -> str:
-        return self.base + path
+    server = PageServer(answer)
+    return server

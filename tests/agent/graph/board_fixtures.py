@@ -75,7 +75,7 @@ def board_sessions_fixture(chromium: Any, board: BoardSite) -> BoardSessions:
         fam = get_family(family)
 
         async def open_session(thread_id: str) -> GuiSession:
-            env = await BrowserEnvironment.from_browser(chromium, board.url, settle_s=0.0)
+            env = await BrowserEnvironment.from_browser(chromium, board.url(), settle_s=0.0)
             device = DiesAfterClicks(env, die_after_clicks) if die_after_clicks else env
             return GuiSession(
                 env=device, backend=ScriptedBackend(BoardScript(env, fam, board)), family=fam,

@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from page_server import PageServer, Reply
 
 from model.conversation import ModelRequest
 from tools import Click, Finish
@@ -44,43 +45,24 @@ call('GET', '/state');
 </script></body></html>"""
 
 
-class BoardSite:
+class BoardSite(PageServer):
     """The checklist server; `hits` lists every click the server received, in order."""
 
     def __init__(self) -> None:
         self.hits: list[str] = []
         self._lock = threading.Lock()
         buttons = "\n".join(f'<button id="{k}">{v}</button>' for k, v in ITEMS.items())
-        page = PAGE.replace("BUTTONS", buttons).encode()
-        site = self
+        page = PAGE.replace("BUTTONS", buttons)
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: object) -> None:
-                return None
+        def answer(method: str, path: str) -> Reply:
+            if method == "POST":
+                with self._lock:
+                    self.hits.append(path.rsplit("/", 1)[-1])
+            elif path != "/state":
+                return page, "text/html"
+            return json.dumps(self.state()), "application/json"
 
-            def _send(self, body: bytes, kind: str) -> None:
-                self.send_response(200)
-                self.send_header("Content-Type", kind)
-                self.send_header("Cache-Control", "no-store")
-                self.end_headers()
-                self.wfile.write(body)
-
-            def do_GET(self) -> None:
-                if self.path == "/state":
-                    self._send(json.dumps(site.state()).encode(), "application/json")
-                else:
-                    self._send(page, "text/html; charset=utf-8")
-
-            def do_POST(self) -> None:
-                item = self.path.rsplit("/", 1)[-1]
-                with site._lock:
-                    site.hits.append(item)
-                self._send(json.dumps(site.state()).encode(), "application/json")
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/"
+        super().__init__(answer)
 
     def state(self) -> dict[str, bool]:
         with self._lock:
@@ -93,10 +75,6 @@ class BoardSite:
     def reset(self) -> None:
         with self._lock:
             self.hits.clear()
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
 
 class BoardScript:

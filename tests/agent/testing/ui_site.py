@@ -10,10 +10,10 @@ the stylesheet moves everything the 'model' moves with it, as a real one would.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from page_server import PageServer, Reply
 
 from agent.testing.judge import JUDGE_MARKER
 from model.answer import Box
@@ -79,45 +79,18 @@ LOGIN_TARGETS = {
 }
 
 
-class LoginSite:
+class LoginSite(PageServer):
     """127.0.0.1 on a free port; `style` picks the stylesheet served (the 'deploy' of a redesign)."""
 
     def __init__(self) -> None:
-        site = self
         self.style = CLASSIC_CSS
+        pages = {"/login.html": (LOGIN_PAGE, "text/html"), "/long.html": (LONG_PAGE, "text/html")}
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                path = self.path.split("?")[0]
-                body, kind = {
-                    "/login.html": (LOGIN_PAGE, "text/html"),
-                    "/style.css": (site.style, "text/css"),
-                    "/long.html": (LONG_PAGE, "text/html"),
-                }.get(path, ("", ""))
-                if not kind:
-                    self.send_error(404)
-                    return
-                data = body.encode()
-                self.send_response(200)
-                self.send_header("Content-Type", f"{kind}; charset=utf-8")
-                self.send_header("Cache-Control", "no-store")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+        def answer(method: str, path: str) -> Reply | None:
+            path = path.split("?")[0]
+            return (self.style, "text/css") if path == "/style.css" else pages.get(path)
 
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def url(self, path: str) -> str:
-        return self.base + path
-
-    def close(self) -> None:
-        self.server.shutdown()
+        super().__init__(answer)
 
 
 class PageOracle:
