@@ -216,7 +216,7 @@ class Locator:
             reply, seconds = await setup.ask(messages, frame)
             timings["model"] = timings.get("model", 0.0) + seconds
             try:
-                box = setup.family.parse_grounding(reply.text, frame, clamp=True)
+                box = setup.family.parse_grounding(reply.text, frame)  # off the image: fed back
             except ParseError as error:
                 calls.append((messages, reply, seconds, str(error)))
                 if attempt == self.retries:

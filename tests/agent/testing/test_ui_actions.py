@@ -20,7 +20,7 @@ from model.answer import Box
 from model.backends import ScriptedBackend
 from model.conversation import ModelRequest
 from model.families import get_family
-from tools import Action, Scroll, Type
+from tools import Action, Click, Scroll, Type
 
 BOXES = {"the card": Box(x1=40, y1=40, x2=140, y2=100), "the bin": Box(x1=300, y1=200, x2=380, y2=280)}
 
@@ -175,3 +175,17 @@ def test_an_unknown_scroll_direction_is_refused_by_name(screen_ui: tuple[UI, Fak
         ui.scroll(direction="sideways")
     ui.scroll(direction="up", distance=250)
     assert screen.actions[-1] == Scroll(dx=0, dy=-250)
+
+
+def test_a_box_off_the_screenshot_is_fed_back_not_clamped_to_the_edge() -> None:
+    """(1500, 40) is off a 0-1000 screenshot: clamping it would tap the right edge, a wrong element."""
+    setup = ModelSetup(
+        backend=ScriptedBackend(["<|box_start|>(1500,40)<|box_end|>", "<|box_start|>(225,233)<|box_end|>"]),
+        family=get_family("qwen2vl"),
+    )
+    screen = FakeScreen()
+    with UI(AsyncUI(screen, setup), LoopThread(), owns_runner=True) as ui:
+        ui.tap("the card")
+    request = setup.backend.calls[-1]  # type: ignore[attr-defined]
+    assert "off the screenshot" in request.messages[-1].plain_text()
+    assert screen.actions == [Click(x=90, y=70)]
