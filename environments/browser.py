@@ -295,6 +295,8 @@ class BrowserEnvironment:
         return SUPPORTED
 
     async def observe(self) -> Observation:
+        if self._pending:  # a dialog or file chooser still being handled: report it with this screen
+            await asyncio.wait(set(self._pending), timeout=self.timeout_s)
         page = self._check_alive()
         try:
             png = await page.screenshot(timeout=self.timeout_s * 1000)
@@ -307,12 +309,7 @@ class BrowserEnvironment:
                 png = await page.screenshot(timeout=self.timeout_s * 1000)
             except Exception as retry_error:
                 raise self._translate(retry_error, "taking a screenshot") from None
-        viewport = page.viewport_size
-        screen = (
-            Size(width=viewport["width"], height=viewport["height"])
-            if viewport
-            else Size(**await page.evaluate("({width: innerWidth, height: innerHeight})"))
-        )
+        screen = await _screen(page)
         pages = [p for p in self.context.pages if not p.is_closed()]
         tabs = "; ".join(f"{i + 1}: {p.url}{' (current)' if p is page else ''}" for i, p in enumerate(pages))
         text = f"tabs: {tabs}"
@@ -333,9 +330,8 @@ class BrowserEnvironment:
             raise ActionRejectedError(
                 f"the browser cannot {action.type}; it supports {', '.join(sorted(SUPPORTED))}"
             )
-        viewport = page.viewport_size
-        if viewport and action.positional:
-            check_on_screen(action, Size(width=viewport["width"], height=viewport["height"]))
+        if action.positional:
+            check_on_screen(action, await _screen(page))
         try:
             await self._run(page, action)
         except EnvironmentError_:
@@ -365,9 +361,9 @@ class BrowserEnvironment:
                 await asyncio.sleep(action.duration)
                 await mouse.up()
             case "scroll":
-                viewport = page.viewport_size or {"width": 0, "height": 0}
-                x = action.x if action.x is not None else viewport["width"] // 2
-                y = action.y if action.y is not None else viewport["height"] // 2
+                screen = await _screen(page)
+                x = action.x if action.x is not None else screen.width // 2
+                y = action.y if action.y is not None else screen.height // 2
                 await mouse.move(x, y)
                 await mouse.wheel(action.dx, action.dy)
             case "type":
@@ -408,3 +404,12 @@ class BrowserEnvironment:
             ) from None
         except Exception as error:
             raise self._translate(error, f"navigation to {url}") from None
+
+
+async def _screen(page: Page) -> Size:
+    """Screen space: the viewport in CSS pixels; a browser attached over CDP may have none set, so ask
+    the page (one round trip, only then)."""
+    viewport = page.viewport_size
+    if viewport:
+        return Size(width=viewport["width"], height=viewport["height"])
+    return Size(**await page.evaluate("({width: innerWidth, height: innerHeight})"))

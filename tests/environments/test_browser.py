@@ -139,6 +139,13 @@ def test_requests_outside_the_allowed_domains_are_blocked_and_reported(
         run(env.close())
 
 
+def told(run: Run, env: BrowserEnvironment, action: Click) -> str:
+    """What the agent hears after an action: the result's note, or, for an event that came after the
+    settle time (a loaded machine), the next observation's events."""
+    note = run(env.execute(action)).note
+    return note + "\n" + (run(env.observe()).text or "")
+
+
 def test_dialogs_are_handled_by_policy_and_file_choosers_get_the_uploads(
     run: Run, browser: Any, site: Site, tmp_path: Path
 ) -> None:
@@ -147,12 +154,12 @@ def test_dialogs_are_handled_by_policy_and_file_choosers_get_the_uploads(
     env = open_env(run, browser, site.url("/form.html"), dialog_policy="dismiss", uploads=[report])
     try:
         x, y = centre(run, env, "#ask")
-        result = run(env.execute(Click(x=x, y=y)))
-        assert "a confirm dialog said 'Delete everything?'; it was dismissed" in result.note
+        assert "a confirm dialog said 'Delete everything?'; it was dismissed" in told(
+            run, env, Click(x=x, y=y)
+        )
         assert run(env.page.evaluate("window.answer")) is False
         x, y = centre(run, env, "#file")
-        result = run(env.execute(Click(x=x, y=y)))
-        assert "uploaded report.txt" in result.note
+        assert "uploaded report.txt" in told(run, env, Click(x=x, y=y))
         assert run(env.page.evaluate("document.querySelector('#file').files[0].name")) == "report.txt"
     finally:
         run(env.close())
