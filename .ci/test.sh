@@ -4,13 +4,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 XDG_SESSION_TYPE=x11
 
-# A real X screen for the desktop tests (they start their own for special sizes).
-if [ -z "${DISPLAY:-}" ]; then
-  export DISPLAY=:99
-  if [ ! -e /tmp/.X11-unix/X99 ]; then
-    Xvfb :99 -screen 0 1920x1080x24 -nolisten tcp >/dev/null 2>&1 &
-    for _ in $(seq 50); do [ -e /tmp/.X11-unix/X99 ] && break; sleep 0.1; done
-  fi
+# A real X screen for the desktop tests (they start their own for special sizes). A DISPLAY that
+# answers is used as it is; otherwise a private Xvfb on a free display number (-displayfd), so a stale
+# socket file from an earlier run can never stand in for a server. It is stopped on exit.
+if ! .venv/bin/python -c "from Xlib.display import Display; Display().close()" >/dev/null 2>&1; then
+  fifo="$(mktemp -u)"; mkfifo "$fifo"
+  Xvfb -displayfd 3 -screen 0 1920x1080x24 -nolisten tcp 3>"$fifo" >/dev/null 2>&1 &
+  xvfb_pid=$!
+  trap 'kill "$xvfb_pid" 2>/dev/null || true' EXIT
+  read -r -t 20 number <"$fifo" || { echo "Xvfb did not start" >&2; exit 1; }
+  rm -f "$fifo"
+  export DISPLAY=":$number"
 fi
 
 .venv/bin/ruff check .

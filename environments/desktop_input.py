@@ -119,11 +119,27 @@ class PyAutoGuiInput:
 
     @staticmethod
     def _import(display: str | None) -> Any:
-        """pyautogui opens its X connection at import, from DISPLAY: give it a fresh one to our display."""
+        """pyautogui (and mouseinfo) open X connections at import, from DISPLAY: point those at ours.
+
+        DISPLAY is set to our display only for the import, so a stale or different DISPLAY in the
+        process environment can neither break the import nor be changed by it.
+        """
         os.environ.setdefault("XDG_SESSION_TYPE", "x11")
+        previous = os.environ.get("DISPLAY")
         if display:
-            os.environ.setdefault("DISPLAY", display)
-        import pyautogui
+            os.environ["DISPLAY"] = display
+        try:
+            import pyautogui
+        except Exception as exc:  # Xlib raises its own connection errors at import
+            raise DeviceUnavailableError(
+                f"pyautogui could not open X display {os.environ.get('DISPLAY')!r}: {exc}. "
+                "Start an X server (e.g. `Xvfb :99 &`) or use input_backend='xtest'."
+            ) from exc
+        finally:
+            if previous is None:
+                os.environ.pop("DISPLAY", None)
+            else:
+                os.environ["DISPLAY"] = previous
 
         pyautogui.FAILSAFE = False  # a corner is a legitimate place to click
         pyautogui.PAUSE = 0

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
@@ -113,6 +116,33 @@ def test_pyautogui_input_works_too(screen: XScreen, run: Run) -> None:
             run(env.execute(Type(text="你")))
     finally:
         run(env.close())
+
+
+PYAUTOGUI_WITH_A_DEAD_DISPLAY = """
+import asyncio, os, sys
+from environments.desktop import DesktopEnvironment
+from tools import Click
+env = DesktopEnvironment(display=sys.argv[1], input_backend="pyautogui")
+asyncio.run(env.execute(Click(x=int(sys.argv[2]), y=int(sys.argv[3]))))
+asyncio.run(env.close())
+print(os.environ["DISPLAY"])
+"""
+
+
+def test_pyautogui_ignores_a_stale_display_in_the_environment(screen: XScreen) -> None:
+    """pyautogui connects at import from DISPLAY; the adapter's own display must win, untouched."""
+    x, y = screen.width // 2 + 9, screen.height // 2 + 3
+    before = len(screen.state()["clicks"])
+    done = subprocess.run(
+        [sys.executable, "-c", PYAUTOGUI_WITH_A_DEAD_DISPLAY, screen.display, str(x), str(y)],
+        env={**os.environ, "DISPLAY": ":4243"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == ":4243"
+    assert screen.wait_for(lambda s: len(s["clicks"]) > before)["clicks"][-1] == [x, y]
 
 
 def test_xdotool_input_works_too(screen: XScreen, run: Run) -> None:
