@@ -304,7 +304,7 @@ async def record(state: RunState, ctx: RunContext) -> RunState:
         shot, recorder = ctx.observation.screenshot, ctx.recorder
         step.screenshot = recorder.screenshot_name(step.index)
         ctx.screenshot_write = asyncio.ensure_future(
-            asyncio.to_thread(recorder.write_screenshot, step.index, lambda: shot.png)
+            asyncio.to_thread(recorder.write_screenshot, step.index, shot)
         )
     step.outcome = (
         state.reason

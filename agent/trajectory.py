@@ -20,7 +20,6 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -28,6 +27,8 @@ from pydantic import BaseModel, Field, ValidationError
 
 from agent.guards import GuardDecision
 from agent.secrets import SecretStore
+from environments.png import PngEncoder
+from environments.screenshot import Screenshot
 
 RunStatus = Literal["running", "success", "failure", "stopped", "error"]
 
@@ -141,6 +142,7 @@ class TrajectoryRecorder:
     def __init__(self, root: str | Path, secrets: SecretStore | None = None) -> None:
         self.root = Path(root)
         self.secrets = secrets or SecretStore()
+        self.png_encoder = PngEncoder()
         (self.root / "steps").mkdir(parents=True, exist_ok=True)
 
     def _json(self, model: BaseModel) -> bytes:
@@ -155,10 +157,14 @@ class TrajectoryRecorder:
         """Where step `index`'s screenshot goes, relative to the folder (known before it is written)."""
         return f"steps/{index:04d}.png"
 
-    def write_screenshot(self, index: int, data: bytes | Callable[[], bytes]) -> str:
-        """Store the captured pixels as PNG; `data` may be a callable, to encode on the writer's thread."""
+    def write_screenshot(self, index: int, shot: Screenshot | bytes) -> str:
+        """Store the captured pixels as PNG (call it off the event loop: raw pixels get encoded here).
+
+        Raw frames share one incremental encoder, so a step whose screen barely changed costs little.
+        """
         relative = self.screenshot_name(index)
-        atomic_write(self.root / relative, data() if callable(data) else data)
+        data = shot if isinstance(shot, bytes) else shot.to_png(self.png_encoder)
+        atomic_write(self.root / relative, data)
         return relative
 
     def write_step(self, step: StepRecord) -> None:

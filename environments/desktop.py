@@ -17,8 +17,6 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal, TypeVar
 
-from PIL import Image
-
 from environments.base import (
     ActionRejectedError,
     DeviceUnavailableError,
@@ -37,10 +35,6 @@ NO_DISPLAY = (
     "no X display: set DISPLAY (for a virtual screen run `Xvfb :99 -screen 0 1920x1080x24 &` and "
     "`export DISPLAY=:99`), or use --env browser"
 )
-
-
-def _to_image(shot: Any) -> Image.Image:
-    return Image.frombytes("RGB", shot.size, shot.raw, "raw", "BGRX")
 
 
 class DesktopEnvironment:
@@ -146,8 +140,7 @@ class DesktopEnvironment:
             shot = await asyncio.get_running_loop().run_in_executor(self._executor, self.grab)
         except Exception as error:
             raise DeviceUnavailableError(f"capturing the screen of {self.display} failed: {error}") from None
-        width, height = shot.size
-        image = Screenshot(loader=lambda: _to_image(shot), size=(width, height))
+        image = Screenshot.from_pixels(shot.raw, shot.size, "BGRX")
         return Observation(screenshot=image, screen=self.screen, app=self.display)  # where, not which window
 
     async def execute(self, action: Action) -> ExecutionResult:

@@ -1,9 +1,9 @@
 """A screenshot as captured, decoded or encoded only when someone needs it.
 
-Adapters get pixels in different forms (Playwright and adb give PNG bytes, mss gives raw BGRA), and
-the consumers want different forms too (the model wants a PIL image, the trajectory wants PNG). A
-`Screenshot` keeps whichever form it was given and converts lazily, once, so capture stays as cheap
-as the raw library call.
+Adapters get pixels in different forms (Playwright and adb give PNG bytes, mss gives raw BGRX, gym
+gives RGB arrays), and the consumers want different forms too (the model wants a PIL image, the
+trajectory wants PNG). A `Screenshot` keeps whichever form it was given and converts lazily, once, so
+capture stays as cheap as the raw library call.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from PIL import Image
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+from environments.png import BYTES_PER_PIXEL, PNG_SIGNATURE, PixelLayout, PngEncoder, encode_png
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -28,20 +28,23 @@ def png_size(data: bytes) -> tuple[int, int]:
 class Screenshot:
     """Pixels in image space (physical pixels), with lazy PIL decoding and PNG encoding."""
 
-    __slots__ = ("_image", "_loader", "_png", "height", "width")
+    __slots__ = ("_image", "_layout", "_loader", "_pixels", "_png", "height", "width")
 
     def __init__(
         self,
         *,
         image: Image.Image | None = None,
         png: bytes | None = None,
+        pixels: bytes | bytearray | None = None,
+        layout: PixelLayout = "RGB",
         size: tuple[int, int] | None = None,
         loader: Callable[[], Image.Image] | None = None,
     ) -> None:
-        if image is None and png is None and loader is None:
-            raise ValueError("a Screenshot needs an image, PNG bytes or a loader")
+        if image is None and png is None and pixels is None and loader is None:
+            raise ValueError("a Screenshot needs an image, PNG bytes, raw pixels or a loader")
         self._image = image
         self._png = png
+        self._pixels, self._layout = pixels, layout
         self._loader = loader
         if image is not None:
             self.width, self.height = image.size
@@ -50,7 +53,14 @@ class Screenshot:
         elif size is not None:
             self.width, self.height = size
         else:
-            raise ValueError("a Screenshot built from a loader needs its size")
+            raise ValueError("a Screenshot built from raw pixels or a loader needs its size")
+        if pixels is not None and len(pixels) != self.width * self.height * BYTES_PER_PIXEL[layout]:
+            raise ValueError(f"{len(pixels)} bytes of {layout} pixels do not make {self.width}x{self.height}")
+
+    @classmethod
+    def from_pixels(cls, pixels: bytes | bytearray, size: tuple[int, int], layout: PixelLayout) -> Screenshot:
+        """Raw rows of pixels as a capture library gives them (mss: BGRX; arrays: RGB)."""
+        return cls(pixels=pixels, size=size, layout=layout)
 
     @classmethod
     def from_png(cls, data: bytes) -> Screenshot:
@@ -68,7 +78,10 @@ class Screenshot:
     def image(self) -> Image.Image:
         """The pixels as an RGB PIL image (decoded on first use)."""
         if self._image is None:
-            if self._loader is not None:
+            if self._pixels is not None:
+                mode = "RGB" if self._layout == "RGB" else self._layout
+                image = Image.frombuffer("RGB", self.size, self._pixels, "raw", mode, 0, 1)
+            elif self._loader is not None:
                 image = self._loader()
             else:
                 assert self._png is not None
@@ -80,10 +93,21 @@ class Screenshot:
     @property
     def png(self) -> bytes:
         """The pixels as PNG bytes (encoded on first use, fast compression)."""
+        return self.to_png()
+
+    def to_png(self, encoder: PngEncoder | None = None) -> bytes:
+        """PNG bytes; PNG as captured is kept as it is, raw pixels go through `encoder` if given.
+
+        A long-lived encoder (the trajectory's) recompresses only the rows that changed since the
+        frame it encoded before.
+        """
         if self._png is None:
-            buffer = io.BytesIO()
-            self.image.save(buffer, format="PNG", compress_level=1)
-            self._png = buffer.getvalue()
+            if self._pixels is not None:
+                encode = encoder.encode if encoder is not None else encode_png
+                self._png = encode(self._pixels, self.size, self._layout)
+            else:
+                image = self.image
+                self._png = (encoder.encode if encoder else encode_png)(image.tobytes(), image.size, "RGB")
         return self._png
 
     def __repr__(self) -> str:

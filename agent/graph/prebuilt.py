@@ -184,7 +184,7 @@ def _screenshot(live: LiveRun, step: int) -> Path | None:
         return None
     path = recorder.root / recorder.screenshot_name(step)
     if observation is not None and not path.exists():
-        recorder.write_screenshot(step, lambda: observation.screenshot.png)
+        recorder.write_screenshot(step, observation.screenshot)
     return path if path.exists() else None
 
 

@@ -138,7 +138,7 @@ class StepLog:
                 screen=(observation.screen.width, observation.screen.height),
                 image=observation.screenshot.size,
             )
-            step.screenshot = self.recorder.write_screenshot(step.index, observation.screenshot.png)
+            step.screenshot = self.recorder.write_screenshot(step.index, observation.screenshot)
             shot = str((self.root / step.screenshot).resolve())
         if frame is not None:
             step.frame = {"description": frame.describe()}
