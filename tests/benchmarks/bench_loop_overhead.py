@@ -22,9 +22,7 @@ import argparse
 import asyncio
 import itertools
 import os
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "environments"))  # x_display
 
 from agent.api import Agent
 from agent.config import AgentConfig
@@ -73,22 +72,31 @@ def rss_mb() -> float:
 
 
 class Probe:
-    """Collects per-step overheads and interleaves a raw floor measurement after each step."""
+    """Per-step overhead from wall time, and a raw floor measurement interleaved after each step.
+
+    A step's wall time runs from the moment the loop got control back after the previous step event
+    (the floor measurement done) to this step's event: observation, prompt, model, parse, guards,
+    execution, recording, the step JSON write and the event itself. Overhead = that minus model time.
+    """
 
     def __init__(self, floor: Any) -> None:
         self.floor = floor
         self.overheads: list[float] = []
         self.floors: list[float] = []
         self.phases: dict[str, list[float]] = {}
+        self.resumed: float | None = None
 
     async def __call__(self, event: StepEvent) -> None:
         if event.kind != "step":
             return
+        now = time.perf_counter()
         timings = event.data["timings"]
-        self.overheads.append(timings["total"] - timings.get("model", 0.0))
+        if self.resumed is not None:
+            self.overheads.append(now - self.resumed - timings.get("model", 0.0))
         for key, value in timings.items():
             self.phases.setdefault(key, []).append(value)
         self.floors.append(await self.floor())
+        self.resumed = time.perf_counter()
 
 
 CALLS = itertools.count()
@@ -112,12 +120,22 @@ async def measure(
     )
     agent = Agent(env, LeanScriptedBackend(answer, latency), FAMILY, config, on_event=probe)
     await agent.run("benchmark: click blank spots")
-    overheads, floors = probe.overheads[5:], probe.floors[5:]  # drop warm-up steps
+    overheads, floors = probe.overheads[4:], probe.floors[5:]  # drop warm-up steps
     overhead, floor_ms = statistics.median(overheads) * 1000, statistics.median(floors) * 1000
     phases = {k: statistics.median(v[5:]) * 1000 for k, v in probe.phases.items() if k != "total"}
     label = f"{name}, model {'instant' if not latency else f'{latency * 1000:.0f} ms (simulated)'}"
     label += "" if record is not None else ", recording off"
-    return {"env": label, "steps": len(overheads), "overhead": overhead, "floor": floor_ms, "phases": phases}
+    row = {"env": label, "steps": len(overheads), "overhead": overhead, "floor": floor_ms, "phases": phases}
+    if record is not None:
+        row["changed"] = changed_screens(record)
+    return row
+
+
+def changed_screens(record: Path) -> str:
+    """How many recorded screenshots differ from the one before: evidence of what the screen did."""
+    shots = sorted((record / "steps").glob("*.png"))
+    changed = sum(a.read_bytes() != b.read_bytes() for a, b in itertools.pairwise(shots))
+    return f"{changed} of {len(shots) - 1} screenshots differ from the step before"
 
 
 def report(row: dict[str, Any]) -> None:
@@ -128,6 +146,8 @@ def report(row: dict[str, Any]) -> None:
         f"(raw capture + raw click) = {ratio:.2f}x [{verdict}, target <= 1.5x] over {row['steps']} steps"
     )
     print("   phases (median ms): " + ", ".join(f"{k} {v:.1f}" for k, v in row["phases"].items()))
+    if "changed" in row:
+        print(f"   recorded: {row['changed']}")
 
 
 # --- browser ---------------------------------------------------------------------------------
@@ -180,47 +200,71 @@ async def memory_bench(env: Any, steps: int, record: Path) -> None:
 # --- desktop ---------------------------------------------------------------------------------
 
 
+CHANGING_APP = r"""
+import sys, tkinter as tk
+path, width, height, change = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+root = tk.Tk()
+root.geometry(f"{width}x{height}+0+0")
+colors = ("#f0f0f0", "#203040")
+root.configure(bg=colors[0])
+label = tk.Label(root, text="clicks: 0", font=("TkDefaultFont", 24))
+label.place(x=40, y=40)
+count = 0
+def save():
+    with open(path, "w") as f:
+        f.write('{"clicks": %d}' % count)
+def clicked(event):
+    global count
+    count += 1
+    label.configure(text=f"clicks: {count}")
+    if change == "whole":
+        root.configure(bg=colors[count % 2])
+    save()
+root.bind("<Button-1>", clicked)
+root.after(200, save)
+root.mainloop()
+"""
+
+
 async def desktop_bench(steps: int, tmp: Path) -> None:
-    """The real adapter (mss capture, XTest input) against the same two library calls done raw."""
+    """The real adapter (mss capture, XTest input) against the same two library calls done raw.
+
+    The screen is a private 1920x1080 Xvfb with a Tk window that counts clicks in a label (a small
+    change per step, like most GUI steps) or, the worst case, also repaints its whole background.
+    """
     import mss
+    from x_display import XScreen
     from Xlib import X
     from Xlib.display import Display
     from Xlib.ext import xtest
 
     from environments.desktop import DesktopEnvironment
 
-    env = DesktopEnvironment(display=os.environ["DISPLAY"])
-    sct, conn = mss.MSS(), Display(os.environ["DISPLAY"])
-    x, y = BLANK_SPOTS[0]
+    for change in ("small", "whole"):
+        screen = XScreen(1920, 1080, tmp, True, CHANGING_APP, change)
+        env = DesktopEnvironment(display=screen.display)
+        sct, conn = mss.MSS(display=screen.display), Display(screen.display)
 
-    async def floor() -> float:
-        start = time.perf_counter()
-        sct.grab(sct.monitors[1])
-        xtest.fake_input(conn, X.MotionNotify, x=x, y=y)
-        xtest.fake_input(conn, X.ButtonPress, 1)
-        xtest.fake_input(conn, X.ButtonRelease, 1)
-        conn.sync()
-        return time.perf_counter() - start
+        async def floor(sct: Any = sct, conn: Any = conn) -> float:
+            start = time.perf_counter()
+            sct.grab(sct.monitors[1])
+            xtest.fake_input(conn, X.MotionNotify, x=BLANK_SPOTS[0][0], y=BLANK_SPOTS[0][1])
+            xtest.fake_input(conn, X.ButtonPress, 1)
+            xtest.fake_input(conn, X.ButtonRelease, 1)
+            conn.sync()
+            return time.perf_counter() - start
 
-    try:
-        for latency in MODEL_LATENCIES:
-            label = "desktop 1920x1080 (mss + XTest)"
-            report(await measure(label, env, floor, steps, tmp / f"d{latency}", latency))
-        # where the instant-model time goes: the lossless PNG of each 1080p frame, written meanwhile
-        report(await measure("desktop 1920x1080 (mss + XTest)", env, floor, steps, None))
-    finally:
-        await env.close()
-        sct.close()
-        conn.close()
-
-
-def start_xvfb() -> subprocess.Popen[bytes] | None:
-    if os.environ.get("DISPLAY") or not shutil.which("Xvfb"):
-        return None
-    process = subprocess.Popen(["Xvfb", ":97", "-screen", "0", "1920x1080x24", "-nolisten", "tcp"])
-    os.environ["DISPLAY"] = ":97"
-    time.sleep(1.0)
-    return process
+        label = f"desktop 1920x1080 (mss + XTest), {change} screen change per click"
+        try:
+            for latency in MODEL_LATENCIES:
+                report(await measure(label, env, floor, steps, tmp / f"d-{change}-{latency}", latency))
+            if change == "small":  # what recording costs, by difference
+                report(await measure(label, env, floor, steps, None))
+        finally:
+            await env.close()
+            sct.close()
+            conn.close()
+            screen.stop()
 
 
 def main() -> None:
@@ -236,13 +280,7 @@ def main() -> None:
         tmp = Path(folder)
         asyncio.run(browser_bench(args.steps, args.memory_steps, tmp))
         if not args.skip_desktop:
-            xvfb = start_xvfb()
-            try:
-                asyncio.run(desktop_bench(args.steps, tmp))
-            finally:
-                if xvfb is not None:
-                    xvfb.terminate()
-                    xvfb.wait(5)
+            asyncio.run(desktop_bench(args.steps, tmp))
 
 
 if __name__ == "__main__":

@@ -51,7 +51,10 @@ root.mainloop()
 class XScreen:
     """An Xvfb server of a given size with the Tk program running on it."""
 
-    def __init__(self, width: int, height: int, state_dir: Path, app: bool = True) -> None:
+    def __init__(
+        self, width: int, height: int, state_dir: Path, app: bool = True, program: str = TK_APP, *args: str
+    ) -> None:
+        """Start Xvfb and, with `app`, `program` (argv: state file, width, height, *args) on it."""
         self.width, self.height = width, height
         read_fd, write_fd = os.pipe()
         self.xvfb = subprocess.Popen(
@@ -71,7 +74,7 @@ class XScreen:
         self.app: subprocess.Popen[bytes] | None = None
         if app:
             self.app = subprocess.Popen(
-                [sys.executable, "-c", TK_APP, str(self.state_path), str(width), str(height)],
+                [sys.executable, "-c", program, str(self.state_path), str(width), str(height), *args],
                 env={**os.environ, "DISPLAY": self.display},
             )
             self.wait_for(lambda s: True)
