@@ -298,14 +298,12 @@ async def record(state: RunState, ctx: RunContext) -> RunState:
     step = state.step
     assert step is not None
     start = time.perf_counter()
-    if ctx.recorder is not None and ctx.observation is not None:
-        # encoding a desktop frame takes tens of ms: do it on another core while the loop goes on
+    recorder = ctx.recorder
+    if recorder is not None:
         await ctx.flush()
-        shot, recorder = ctx.observation.screenshot, ctx.recorder
-        step.screenshot = recorder.screenshot_name(step.index)
-        ctx.screenshot_write = asyncio.ensure_future(
-            asyncio.to_thread(recorder.write_screenshot, step.index, shot)
-        )
+        shot = ctx.observation.screenshot if ctx.observation is not None else None
+        if shot is not None:
+            step.screenshot = recorder.screenshot_name(step.index)
     step.outcome = (
         state.reason
         if state.status != "running"
@@ -314,8 +312,16 @@ async def record(state: RunState, ctx: RunContext) -> RunState:
     step.finished_at = time.time()
     step.timings["record"] = time.perf_counter() - start
     step.timings["total"] = sum(v for k, v in step.timings.items() if k != "total")
-    if ctx.recorder is not None:
-        await asyncio.to_thread(ctx.recorder.write_step, step)
+    if recorder is not None:
+        # Encoding a frame and writing the step take a core for a while: another thread does it as
+        # the loop goes on, and the next step waits for it before it acts (ctx.flush), so a crash
+        # still loses at most the step in flight. The step is finished: nothing changes it after this.
+        def write(finished: StepRecord = step) -> None:
+            if shot is not None:
+                recorder.write_screenshot(finished.index, shot)
+            recorder.write_step(finished)
+
+        ctx.pending_write = asyncio.ensure_future(asyncio.to_thread(write))
     state.history.append(
         StepMemory(
             index=step.index,

@@ -98,16 +98,16 @@ class RunContext:
     observation: Observation | None = None
     thumb: Callable[[], bytes] | None = None  # this step's screen, computed on demand
     previous_thumb: Callable[[], bytes] | None = None  # the last step's; gone after a resume
-    screenshot_write: asyncio.Future[str] | None = None
+    pending_write: asyncio.Future[None] | None = None  # the last step's files, written meanwhile
 
     def __post_init__(self) -> None:
         if self.images is None:
             self.images = ImageStore(self.config.history_images)
 
     async def flush(self) -> None:
-        """Wait for the last step's screenshot to reach the disk (it is written in the background)."""
-        if self.screenshot_write is not None:
-            write, self.screenshot_write = self.screenshot_write, None
+        """Wait for the last step's screenshot and JSON to reach the disk (written in the background)."""
+        if self.pending_write is not None:
+            write, self.pending_write = self.pending_write, None
             await write
 
     async def emit(self, event: StepEvent) -> None:

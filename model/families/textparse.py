@@ -9,6 +9,7 @@ linear regex or a loop with a hard cap, and answers are cut to a bounded head an
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from typing import Any
@@ -75,7 +76,13 @@ def unescape(body: str) -> str:
             return code
         return _SIMPLE_ESCAPES.get(code, "\\" + code)
 
-    return _ESCAPE.sub(one, body)
+    text = _ESCAPE.sub(one, body)
+    if _SURROGATE.search(text):  # "\ud83d\ude00" is one character; a lone half becomes U+FFFD
+        text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return text
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 # --- literals (JSON, JSON5-ish, Python dict/list/tuple) ----------------------------------------
@@ -193,11 +200,36 @@ def _container(tokens: _Tokens, opener: str, depth: int) -> Any:
     return pairs if opener == "{" else items
 
 
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a value here")
+
+
+_JSON = json.JSONDecoder(parse_int=_number, parse_constant=_reject_constant)
+
+
+def _well_formed_json(text: str, pos: int) -> tuple[Any, int] | None:
+    """Most answers are plain JSON: the C decoder reads them ten times faster than the tolerant
+    reader. None (use the tolerant reader) for anything else, or anything beyond the same bounds."""
+    try:
+        value, end = _JSON.raw_decode(text, pos)
+    except (ValueError, RecursionError):
+        return None
+    if end - pos > MAX_TOKENS or text.count("{", pos, end) + text.count("[", pos, end) > MAX_DEPTH:
+        return None
+    return value, end
+
+
 def parse_literal(text: str, pos: int = 0, *, strict: bool = False) -> tuple[Any, int]:
     """Read one literal starting at `pos`; returns (value, end position).
 
     A bare word reads as a string (`{action: CLICK}`) unless `strict`, where only true/false/null
     (and Python's True/False/None) are words a value may be."""
+    fast = _well_formed_json(text, pos)
+    return fast if fast is not None else tolerant_literal(text, pos, strict=strict)
+
+
+def tolerant_literal(text: str, pos: int = 0, *, strict: bool = False) -> tuple[Any, int]:
+    """parse_literal without the JSON fast path: the reader that repairs almost-JSON."""
     tokens = _Tokens(text, pos, strict=strict)
     try:
         value = _value(tokens, 0)

@@ -6,12 +6,15 @@ Overhead = a step's wall time minus its model time: capture, frame, prompt build
 (loop check, risk), execution and recording (screenshot + step JSON written atomically). Resizing the
 screenshot to the model's frame happens inside the backend when it encodes the request (the scripted
 one needs only the size), so it is model time; tests/benchmarks/bench_request_prep.py measures it.
-Floor = one raw capture + one raw click with the device library itself, interleaved with the loop's
-steps so that both see the same machine load. Target: overhead <= 1.5x floor.
+Floor = one raw capture + one raw click with the device library itself, measured after every step
+(after the same idle gap as the model's) so that both see the same machine load. Target: overhead
+<= 1.5x floor.
 The model is the scripted backend answering in qwen25vl's format with clicks that alternate between
-two blank spots (so no guard stops the run), once instantly and once after 300 ms (a served or GPU
-model: the CPU is idle meanwhile, which is when the previous screenshot is written in the background;
-with an instant model that write competes with the next step for the two cores).
+two spots (no guard stops the run), once instantly and once after 300 ms (a served or GPU model: the
+CPU is idle meanwhile, which is when the previous step's files are written in the background; with an
+instant model that work competes with the next step for the two cores). On the desktop the clicks
+land on a Tk window that counts them in a label (a small change per step) or also repaints its whole
+background (the worst case for recording); the browser clicks blank spots of the demo page.
 
 Not collected by pytest (the file name does not start with test_).
 """
@@ -79,8 +82,8 @@ class Probe:
     execution, recording, the step JSON write and the event itself. Overhead = that minus model time.
     """
 
-    def __init__(self, floor: Any) -> None:
-        self.floor = floor
+    def __init__(self, floor: Any, idle: float = 0.0) -> None:
+        self.floor, self.idle = floor, idle
         self.overheads: list[float] = []
         self.floors: list[float] = []
         self.phases: dict[str, list[float]] = {}
@@ -95,6 +98,8 @@ class Probe:
             self.overheads.append(now - self.resumed - timings.get("model", 0.0))
         for key, value in timings.items():
             self.phases.setdefault(key, []).append(value)
+        if self.idle:  # the same idle gap before the raw calls as the model leaves before a capture
+            await asyncio.sleep(self.idle)
         self.floors.append(await self.floor())
         self.resumed = time.perf_counter()
 
@@ -114,7 +119,7 @@ MODEL_LATENCIES = (0.0, 0.3)  # an instant script, and a model served on a GPU o
 async def measure(
     name: str, env: Any, floor: Any, steps: int, record: Path | None, latency: float = 0.0
 ) -> dict[str, Any]:
-    probe = Probe(floor)
+    probe = Probe(floor, latency)
     config = AgentConfig(
         max_steps=steps + 5, max_tokens=10**9, max_seconds=10**6, record_dir=record, report=False
     )
@@ -205,7 +210,7 @@ import sys, tkinter as tk
 path, width, height, change = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 root = tk.Tk()
 root.geometry(f"{width}x{height}+0+0")
-colors = ("#f0f0f0", "#203040")
+colors = ("#f0f0f0", "#203040", "#f0c040")  # 3: a step clicks twice (loop, floor)
 root.configure(bg=colors[0])
 label = tk.Label(root, text="clicks: 0", font=("TkDefaultFont", 24))
 label.place(x=40, y=40)
@@ -218,7 +223,7 @@ def clicked(event):
     count += 1
     label.configure(text=f"clicks: {count}")
     if change == "whole":
-        root.configure(bg=colors[count % 2])
+        root.configure(bg=colors[count % 3])
     save()
 root.bind("<Button-1>", clicked)
 root.after(200, save)
@@ -274,11 +279,13 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=60)
     parser.add_argument("--memory-steps", type=int, default=300)
     parser.add_argument("--skip-desktop", action="store_true")
+    parser.add_argument("--skip-browser", action="store_true")
     args = parser.parse_args()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
-        asyncio.run(browser_bench(args.steps, args.memory_steps, tmp))
+        if not args.skip_browser:
+            asyncio.run(browser_bench(args.steps, args.memory_steps, tmp))
         if not args.skip_desktop:
             asyncio.run(desktop_bench(args.steps, tmp))
 
