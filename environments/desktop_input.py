@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol, TypeVar
 
@@ -197,19 +196,20 @@ X_MODIFIERS = {"ctrl": "Control_L", "alt": "Alt_L", "shift": "Shift_L", "super":
 
 
 class XTestInput:
-    """Pointer and keys through the X server's XTest extension, in-process: about a millisecond an
+    """Pointer and keys through the X server's XTest extension, in-process: about half a millisecond an
     action where spawning xdotool costs tens. Text still goes through xdotool, which types any
-    Unicode character by remapping a spare keycode. All X calls run on the adapter's one thread.
+    Unicode character by remapping a spare keycode.
+
+    The X calls are socket writes and one round trip (sync), so they run inline on the caller's
+    thread: a hop to a worker thread and back costs as much as the call itself (0.4 ms after the
+    machine sat idle while the model thought). Pauses inside an action are awaited, never slept.
     """
 
-    def __init__(
-        self, display: str, call: Callable[[Callable[[], T]], Awaitable[T]], *, type_delay_ms: int = 5
-    ) -> None:
+    def __init__(self, display: str, *, type_delay_ms: int = 5) -> None:
         from Xlib import XK, X
         from Xlib.display import Display
         from Xlib.ext import xtest
 
-        self.call = call
         self.X, self.XK, self.xtest = X, XK, xtest
         self.conn = Display(display)
         if not self.conn.has_extension("XTEST"):
@@ -236,58 +236,48 @@ class XTestInput:
         return code
 
     async def click(self, x: int, y: int, button: str, count: int) -> None:
-        def run() -> None:
-            self._motion(x, y)
-            for index in range(count):
-                if index:
-                    self.conn.sync()
-                    time.sleep(0.03)  # well inside any double-click interval, still two clicks
-                self._button(BUTTONS[button])
-            self.conn.sync()
-
-        await self.call(run)
+        self._motion(x, y)
+        for index in range(count):
+            if index:
+                self.conn.sync()
+                await asyncio.sleep(0.03)  # well inside any double-click interval, still two clicks
+            self._button(BUTTONS[button])
+        self.conn.sync()
 
     async def move(self, x: int, y: int) -> None:
-        await self.call(lambda: (self._motion(x, y), self.conn.sync()))
+        self._motion(x, y)
+        self.conn.sync()
 
     async def drag(self, x: int, y: int, to_x: int, to_y: int, seconds: float) -> None:
-        def run() -> None:
-            pause = max(seconds, 0.05) / 2
-            self._motion(x, y)
-            self.xtest.fake_input(self.conn, self.X.ButtonPress, 1)
-            self.conn.sync()
-            time.sleep(pause)
+        pause = max(seconds, 0.05) / 2
+        self._motion(x, y)
+        self.xtest.fake_input(self.conn, self.X.ButtonPress, 1)
+        self.conn.sync()
+        try:
+            await asyncio.sleep(pause)
             self._motion((x + to_x) // 2, (y + to_y) // 2)
             self.conn.sync()
-            time.sleep(pause)
+            await asyncio.sleep(pause)
             self._motion(to_x, to_y)
+        finally:  # a cancelled drag must not leave the button held down
             self.xtest.fake_input(self.conn, self.X.ButtonRelease, 1)
             self.conn.sync()
 
-        await self.call(run)
-
     async def scroll(self, x: int, y: int, steps_x: int, steps_y: int) -> None:
-        def run() -> None:
-            self._motion(x, y)
-            if steps_y:
-                self._button(5 if steps_y > 0 else 4, abs(steps_y))
-            if steps_x:
-                self._button(7 if steps_x > 0 else 6, abs(steps_x))
-            self.conn.sync()
-
-        await self.call(run)
+        self._motion(x, y)
+        if steps_y:
+            self._button(5 if steps_y > 0 else 4, abs(steps_y))
+        if steps_x:
+            self._button(7 if steps_x > 0 else 6, abs(steps_x))
+        self.conn.sync()
 
     async def type(self, text: str) -> None:
         await self.typer.type(text)
 
     async def key(self, keys: Sequence[str]) -> None:
         codes = [self._keycode(k) for k in keys]  # an unknown key fails before anything is pressed
-
-        def run() -> None:
-            for code in codes:
-                self.xtest.fake_input(self.conn, self.X.KeyPress, code)
-            for code in reversed(codes):
-                self.xtest.fake_input(self.conn, self.X.KeyRelease, code)
-            self.conn.sync()
-
-        await self.call(run)
+        for code in codes:
+            self.xtest.fake_input(self.conn, self.X.KeyPress, code)
+        for code in reversed(codes):
+            self.xtest.fake_input(self.conn, self.X.KeyRelease, code)
+        self.conn.sync()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -14,7 +15,7 @@ from x_display import XScreen
 
 from environments import ActionRejectedError, DeviceUnavailableError
 from environments.desktop import DesktopEnvironment
-from tools import Click, Key, Navigate, Scroll, Type
+from tools import Click, Drag, Key, Navigate, Scroll, Type
 
 Run = Callable[[Coroutine[Any, Any, Any]], Any]
 
@@ -103,6 +104,31 @@ def test_a_monitor_at_an_offset_gets_its_own_origin(screen: XScreen, run: Run) -
         assert state["clicks"][-1] == [left + 11, top + 12]
     finally:
         run(env.close())
+
+
+def test_double_click_drag_and_a_cancelled_drag_with_xtest(
+    desktop: DesktopEnvironment, screen: XScreen, run: Run
+) -> None:
+    left, top = screen.width // 2, screen.height // 2  # the pad: 200x200 from here
+    before = screen.state()
+    run(desktop.execute(Click(x=left + 10, y=top + 10, count=2)))
+    state = screen.wait_for(lambda s: len(s["clicks"]) >= len(before["clicks"]) + 2)
+    assert state["clicks"][-2:] == [[left + 10, top + 10]] * 2
+
+    run(desktop.execute(Drag(x=left + 20, y=top + 20, to_x=left + 150, to_y=top + 120)))
+    state = screen.wait_for(lambda s: s["releases"] and s["releases"][-1] == [left + 150, top + 120])
+    assert state["clicks"][-1] == [left + 20, top + 20] and state["releases"][-1] == [left + 150, top + 120]
+
+    async def cancelled_drag() -> None:
+        task = asyncio.ensure_future(desktop.input.drag(left + 30, top + 30, left + 90, top + 90, 5.0))
+        await asyncio.sleep(0.3)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    released = len(screen.state()["releases"])
+    run(cancelled_drag())  # the button is not left held down
+    assert len(screen.wait_for(lambda s: len(s["releases"]) > released)["releases"]) == released + 1
 
 
 def test_pyautogui_input_works_too(screen: XScreen, run: Run) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 TK_APP = r"""
 import json, os, sys, tkinter as tk
 path, width, height = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-state = {"clicks": [], "wheel": 0, "submitted": None}
+state = {"clicks": [], "releases": [], "wheel": 0, "submitted": None}
 def save():
     with open(path + ".tmp", "w") as f:
         json.dump(state, f)
@@ -40,7 +40,11 @@ def clicked(event):
 def wheel(event, step):
     state["wheel"] += step
     save()
+def released(event):
+    state["releases"].append([event.x_root, event.y_root])
+    save()
 pad.bind("<Button-1>", clicked)
+pad.bind("<ButtonRelease-1>", released)
 pad.bind("<Button-4>", lambda e: wheel(e, -1))
 pad.bind("<Button-5>", lambda e: wheel(e, 1))
 root.after(200, save)
