@@ -84,7 +84,7 @@ class OpenAICompatibleBackend:
         start = time.perf_counter()
         if self.server == "auto":
             self.server = await self._detect_server()
-        body = self.build_body(request)
+        body = await asyncio.to_thread(self.build_body, request)  # resizing and PNG: ~50 ms at 1080p
         prepared = time.perf_counter()
         data, backoff_seconds = await self._post_with_retries(body)
         done = time.perf_counter()

@@ -195,3 +195,21 @@ def test_an_unknown_monitor_lists_the_real_ones(screen: XScreen, tmp_path: Path)
         ValueError, match=rf"no monitor 7; this display has 0: {screen.width}x{screen.height}\+0\+0"
     ):
         DesktopEnvironment(display=screen.display, monitor=7)
+
+
+def test_pillow_keeps_freed_frames_unless_the_user_chose(monkeypatch: pytest.MonkeyPatch) -> None:
+    from PIL import Image
+
+    from environments.desktop import keep_image_blocks
+
+    before = Image.core.get_blocks_max()
+    try:
+        Image.core.set_blocks_max(0)
+        monkeypatch.setenv("PILLOW_BLOCKS_MAX", "0")
+        keep_image_blocks()
+        assert Image.core.get_blocks_max() == 0  # the user's setting stands
+        monkeypatch.delenv("PILLOW_BLOCKS_MAX")
+        keep_image_blocks()
+        assert Image.core.get_blocks_max() == 4
+    finally:
+        Image.core.set_blocks_max(before)
