@@ -81,11 +81,12 @@ class PngEncoder:
         with self._lock:
             if self._key != (width, height, layout):
                 self._key, self._previous, self._bands = (width, height, layout), None, []
-            previous = self._previous
+            # startswith(view, start) is a memcmp in place: slicing both frames would copy 16 MB
+            previous = memoryview(self._previous) if self._previous is not None else None
             for index, top in enumerate(range(0, height, self.band_rows)):
                 rows = min(self.band_rows, height - top)
                 start, end = top * stride, (top + rows) * stride
-                if previous is not None and pixels[start:end] == previous[start:end]:
+                if previous is not None and pixels.startswith(previous[start:end], start):
                     self.bands_reused += 1
                     continue
                 band = self._compress(pixels[start:end], width, rows, layout)
