@@ -62,6 +62,21 @@ class InputBackend(Protocol):
     async def key(self, keys: Sequence[str]) -> None: ...
 
 
+REMAP_DELAY_MS = 40
+
+
+def _runs_by_keymap(text: str) -> list[tuple[str, bool]]:
+    """Split text into runs of printable ASCII (on every US keymap) and of other characters."""
+    runs: list[tuple[str, bool]] = []
+    for char in text:
+        remapped = not (" " <= char <= "~" or char in "\n\t")
+        if runs and runs[-1][1] == remapped:
+            runs[-1] = (runs[-1][0] + char, remapped)
+        else:
+            runs.append((char, remapped))
+    return runs
+
+
 class XdotoolInput:
     """Each action is one xdotool command line (chained subcommands), run without a shell."""
 
@@ -100,7 +115,13 @@ class XdotoolInput:
         await self.run(*args)
 
     async def type(self, text: str) -> None:
-        await self.run("type", "--delay", self.type_delay_ms, "--", text)
+        """One xdotool call per run of characters: keys on the keyboard map at `type_delay_ms`, the
+        others at REMAP_DELAY_MS. xdotool types those by remapping a spare keycode and restores the map
+        after the delay; a client that reads the key later than that (a loaded machine) looks it up in
+        the restored map and drops the character."""
+        for run, remapped in _runs_by_keymap(text):
+            delay = max(self.type_delay_ms, REMAP_DELAY_MS) if remapped else self.type_delay_ms
+            await self.run("type", "--delay", delay, "--", run)
 
     async def key(self, keys: Sequence[str]) -> None:
         await self.run("key", "+".join(xdotool_key(k) for k in keys))

@@ -104,7 +104,8 @@ def test_a_new_tab_is_followed_and_announced_and_its_closing_too(run: Run, brows
     try:
         x, y = centre(run, env, "#open")
         result = run(env.execute(Click(x=x, y=y)))
-        run(env.page.wait_for_load_state())
+        # the adapter acts in the new tab at once; under load its first document may still be loading
+        run(env.page.wait_for_url(site.url("/second.html")))
         observation = run(env.observe())
         told = result.note + (observation.text or "")
         assert "a new tab opened" in told

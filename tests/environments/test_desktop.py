@@ -213,3 +213,10 @@ def test_pillow_keeps_freed_frames_unless_the_user_chose(monkeypatch: pytest.Mon
         assert Image.core.get_blocks_max() == 4
     finally:
         Image.core.set_blocks_max(before)
+
+
+def test_text_is_typed_in_runs_so_remapped_characters_get_time() -> None:
+    from environments.desktop_input import _runs_by_keymap
+
+    assert _runs_by_keymap("hello wörld!\n") == [("hello w", False), ("ö", True), ("rld!\n", False)]
+    assert _runs_by_keymap("你好 ok") == [("你好", True), (" ok", False)]
