@@ -1,6 +1,7 @@
 """Framework overhead per step, against a floor measured in the same run; and RSS growth over 300 steps.
 
     .venv/bin/python tests/benchmarks/bench_loop_overhead.py [--steps 60] [--memory-steps 300]
+        [--skip-browser] [--skip-desktop]        (exit status 1 when a target row fails)
 
 Overhead = a step's wall time minus its model time: capture, frame, prompt building, parsing, guards
 (loop check, risk), execution and recording (screenshot + step JSON written atomically). Resizing the
