@@ -113,14 +113,6 @@ def agent_browser_host(pytestconfig: pytest.Config) -> Iterator[BrowserHost]:
     host.close()
 
 
-def _viewport(value: Any) -> tuple[int, int]:
-    if isinstance(value, str):
-        width, _, height = value.lower().partition("x")
-        return int(width), int(height)
-    width, height = value
-    return int(width), int(height)
-
-
 @pytest.fixture
 def ui_browser(
     request: pytest.FixtureRequest,
@@ -130,12 +122,14 @@ def ui_browser(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[UI]:
     """A `UI` over a fresh browser context; `@pytest.mark.agent_ui(url=...)` sets where it starts."""
+    from agent.testing.flows import viewport_size  # lazily: loading the plugin stays cheap
+
     marker = request.node.get_closest_marker("agent_ui")
     options = dict(marker.kwargs) if marker else {}
     ui = agent_browser_host.ui(
         agent_model,
         options.get("url"),
-        viewport=_viewport(options.get("viewport") or request.config.getini("agent_viewport")),
+        viewport=viewport_size(options.get("viewport") or request.config.getini("agent_viewport")),
         dpr=float(options.get("dpr") or 1.0),
         cache=agent_locate_cache,
         record_dir=tmp_path_factory.mktemp("agent-ui", numbered=True),

@@ -5,8 +5,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from agent.testing.session import AsyncUI
-from agent.testing.ui import UI, LoopThread
+from agent.testing.ui import UI
 
 if TYPE_CHECKING:
     from agent.testing.locate import ModelSetup
@@ -30,11 +29,4 @@ def open_desktop_ui(
 
         return DesktopEnvironment(display=display, monitor=monitor)
 
-    runner = LoopThread("agent-ui-desktop")
-    try:
-        env = runner.run(make())
-    except BaseException:
-        runner.close()
-        raise
-    session = AsyncUI(env, setup, cache=cache, record_dir=record_dir, name=name)
-    return UI(session, runner, on_close=env.close, owns_runner=True)
+    return UI.open(make, setup=setup, cache=cache, record_dir=record_dir, name=name)

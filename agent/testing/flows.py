@@ -165,7 +165,7 @@ class Step(_Strict):
         return f"{self.kind}: {value}"
 
 
-def _size(value: Any) -> tuple[int, int]:
+def viewport_size(value: Any) -> tuple[int, int]:
     if isinstance(value, str) and "x" in value:
         width, _, height = value.lower().partition("x")
         return int(width), int(height)
@@ -185,7 +185,7 @@ class BrowserSpec(_Strict):
     @field_validator("viewport", mode="before")
     @classmethod
     def _viewport(cls, value: Any) -> tuple[int, int]:
-        return _size(value)
+        return viewport_size(value)
 
 
 class DesktopSpec(_Strict):
@@ -291,7 +291,3 @@ def load_flows(path: str | Path) -> list[Flow]:
             raise FlowError(f"{path}:{_error_line(node, loc)}: {where}{message}") from error
         flows.append(flow)
     return flows
-
-
-def query_type(name: str) -> Any:
-    return QUERY_TYPES[name]

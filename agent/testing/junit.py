@@ -7,14 +7,16 @@ server down), so a broken setup is not reported as a failing product.
 
 from __future__ import annotations
 
+import io
 import os
 import socket
-import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
+
+from agent.trajectory import atomic_write
 
 Outcome = Literal["passed", "failed", "error"]
 
@@ -83,13 +85,7 @@ def build_junit(cases: list[CaseResult], *, suite: str = "agent test") -> ET.Ele
 def write_junit(path: str | os.PathLike[str], cases: list[CaseResult], *, suite: str = "agent test") -> Path:
     """Write the report atomically, so a CI job that is killed never uploads half a file."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            build_junit(cases, suite=suite).write(handle, encoding="utf-8", xml_declaration=True)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    buffer = io.BytesIO()
+    build_junit(cases, suite=suite).write(buffer, encoding="utf-8", xml_declaration=True)
+    atomic_write(target, buffer.getvalue())
     return target

@@ -125,7 +125,21 @@ class Located:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def _key(instruction: str, observation: Observation) -> tuple[str, str, str]:
+CacheKey = tuple[str, str, str]  # page, screen, instruction as make_key writes them
+
+
+async def _observed(
+    env: Environment, observation: Observation | None
+) -> tuple[Observation, dict[str, float]]:
+    """The given screen, or a fresh capture (timed)."""
+    if observation is not None:
+        return observation, {}
+    start = time.perf_counter()
+    observation = await env.observe()
+    return observation, {"capture": time.perf_counter() - start}
+
+
+def _key(instruction: str, observation: Observation) -> CacheKey:
     page = normalize_page(observation.url, observation.app)
     return make_key(instruction, page, (observation.screen.width, observation.screen.height), observation.dpr)
 
@@ -142,20 +156,24 @@ class Locator:
         self.cache = cache
         self.retries = retries
 
-    async def cached(self, env: Environment, instruction: str) -> Located | None:
-        """The cached target if its region still looks the same right now, else None (no model call)."""
-        start = time.perf_counter()
-        observation = await env.observe()
-        timings = {"capture": time.perf_counter() - start}
-        hit, _entry, _distance, observation = await self._check(env, instruction, observation, timings)
+    async def cached(
+        self, env: Environment, instruction: str, observation: Observation | None = None
+    ) -> Located | None:
+        """The cached target if its region still looks the same right now, else None (no model call).
+        `observation`: a screen just captured, so it is not captured again."""
+        observation, timings = await _observed(env, observation)
+        key = _key(instruction, observation)
+        hit, _entry, _distance, observation = await self._check(env, key, observation, timings)
         return hit
 
     async def _check(
-        self, env: Environment, instruction: str, observation: Observation, timings: dict[str, float]
+        self, env: Environment, key: CacheKey, observation: Observation, timings: dict[str, float]
     ) -> tuple[Located | None, CacheEntry | None, float | None, Observation]:
         """Look the key up and compare the region's hash (once more after a short delay if it differs)."""
-        entry = self.cache.get(_key(instruction, observation)) if self.cache is not None else None
-        if entry is None or self.cache is None:
+        if self.cache is None:
+            return None, None, None, observation
+        entry = self.cache.get(key)
+        if entry is None:
             return None, entry, None, observation
         check = time.perf_counter()
         same, distance = self.cache.matches(entry, _hash_now(observation, entry.as_region(), entry.as_box()))
@@ -171,20 +189,22 @@ class Locator:
         target = Target(**entry.as_box().model_dump(), source="cache", distance=distance)
         return Located(target, observation, timings=timings), entry, distance, observation
 
-    async def locate(self, env: Environment, instruction: str) -> Located:
-        """The element's box: from the cache when its region still looks the same, else from the model."""
+    async def locate(
+        self, env: Environment, instruction: str, observation: Observation | None = None
+    ) -> Located:
+        """The element's box: from the cache when its region still looks the same, else from the model.
+        `observation`: a screen just captured, so it is not captured again."""
         start = time.perf_counter()
-        observation = await env.observe()
-        timings = {"capture": time.perf_counter() - start}
+        observation, timings = await _observed(env, observation)
         key = _key(instruction, observation)
-        hit, entry, distance, observation = await self._check(env, instruction, observation, timings)
+        hit, entry, distance, observation = await self._check(env, key, observation, timings)
         if hit is not None:
             hit.timings["total"] = time.perf_counter() - start
             return hit
         located = await self.ground(observation, instruction, timings)
         box = located.target
         source: Source = "healed" if entry is not None else "model"
-        located.target = Target(x1=box.x1, y1=box.y1, x2=box.x2, y2=box.y2, source=source, distance=distance)
+        located.target = box.model_copy(update={"source": source, "distance": distance})
         if self.cache is not None and located.frame is not None:
             screen = (observation.screen.width, observation.screen.height)
             region = hash_region(box, screen)

@@ -119,13 +119,11 @@ class StepLog:
         ok: bool,
         frame: Frame | None = None,
         source: str = "",
-        notes: list[str] | None = None,
         timings: dict[str, float] | None = None,
     ) -> str | None:
         """Write the step; returns the screenshot path (absolute) for error messages."""
         step.finished_at = time.time()
         step.outcome = outcome
-        step.notes = list(notes or [])
         if timings is not None:
             step.timings = dict(timings)
         step.timings.setdefault("total", step.finished_at - step.started_at)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agent.testing.flows import (
+    QUERY_TYPES,
     DragArgs,
     Flow,
     LongPressArgs,
@@ -22,7 +23,6 @@ from agent.testing.flows import (
     Step,
     TypeArgs,
     WaitUntilArgs,
-    query_type,
 )
 from agent.testing.junit import CaseResult
 from agent.testing.locate_cache import CacheMode, LocateCache
@@ -133,7 +133,7 @@ def run_step(ui: UI, step: Step) -> str:
             return ui.assert_that(value)
         case "query":
             assert isinstance(value, QueryArgs)
-            answer = ui.query(value.question, query_type(value.type))
+            answer = ui.query(value.question, QUERY_TYPES[value.type])
             if value.expect is not None and answer != value.expect:
                 raise AssertionError(
                     f"query {value.question!r} answered {answer!r}, expected {value.expect!r}"

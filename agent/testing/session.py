@@ -116,6 +116,7 @@ class AsyncUI:
 
         `{{secret:PASSWORD}}` types the value of ANYRES_SECRET_PASSWORD; records show the placeholder.
         """
+        self.secrets.require(text)  # a missing value is named before anything is clicked or typed
         tail: list[Action] = [Key(keys=["ctrl", "a"]), Key(keys=["backspace"])] if clear else []
         if into is None:
             await self._plain_step("type", repr(text), [*tail, Type(text=text)])
@@ -155,13 +156,16 @@ class AsyncUI:
         step = self.log.begin("scroll", f"{direction} until {until}")
         verdict = Verdict(result=False)
         for scrolls in range(max_scrolls + 1):
-            located = await self.locator.cached(self.env, until)
+            screen = await self.env.observe()  # one capture: cache check, judge and grounding
+            located = await self.locator.cached(self.env, until, screen)
             if located is not None:
                 return self._finish_scroll(step, located, scrolls)
             statement = f"{until} is visible on the screen"
-            verdict, observation, frame = await self._judge(step, assert_messages, statement, parse_verdict)
+            verdict, observation, frame = await self._judge(
+                step, assert_messages, statement, parse_verdict, observation=screen
+            )
             if verdict.result:
-                located = await self._locate_into(step, until)
+                located = await self._locate_into(step, until, screen)
                 return self._finish_scroll(step, located, scrolls)
             if scrolls < max_scrolls:
                 await self._execute(step, Scroll(dx=dx, dy=dy), None)
@@ -241,8 +245,10 @@ class AsyncUI:
         build: Callable[[str, Any], list[Message]],
         text: str,
         parse: Callable[[str], T],
+        *,
+        observation: Observation | None = None,
     ) -> tuple[T, Observation, Frame]:
-        observation = await self.env.observe()
+        observation = observation or await self.env.observe()
         frame = self.setup.frame(observation)
         messages = build(text, self.setup.model_image(observation, frame))
         for attempt in range(self.judge_retries + 1):
@@ -269,9 +275,11 @@ class AsyncUI:
 
     # ---- steps -------------------------------------------------------------------------------
 
-    async def _locate_into(self, step: StepRecord, description: str) -> Located:
+    async def _locate_into(
+        self, step: StepRecord, description: str, observation: Observation | None = None
+    ) -> Located:
         try:
-            located = await self.locator.locate(self.env, description)
+            located = await self.locator.locate(self.env, description, observation)
         except _LocateFailed as failed:
             for messages, reply, seconds, error in failed.located.calls:
                 self.log.attempt(step, messages, reply, seconds, error)
@@ -324,7 +332,6 @@ class AsyncUI:
             ok=True,
             frame=last.frame,
             source=source,
-            timings=step.timings,
         )
         return targets
 
@@ -332,20 +339,18 @@ class AsyncUI:
         step = self.log.begin(kind, text)
         for action in actions:
             await self._execute(step, action, None)
-        self.log.finish(step, None, outcome="done", ok=True, timings=step.timings)
+        self.log.finish(step, None, outcome="done", ok=True)
 
     async def _execute(self, step: StepRecord, action: Action, target: Target | None) -> None:
         """Run one action; `{{secret:NAME}}` in typed text is filled only here, never recorded."""
         start = time.perf_counter()
         try:
-            if isinstance(action, Type):
-                self.secrets.require(action.text)  # a missing value is named before anything is typed
             result = await execute_with_secrets(self.env, action, self.secrets)
         except EnvironmentError_ as error:  # already masked: it may quote the filled-in text
             seconds = time.perf_counter() - start
             self.log.action(step, action, target, ok=False, seconds=seconds, note=str(error))
             self.log.finish(
-                step, None, outcome=f"{action.type} failed: {error}", ok=False, timings=step.timings
+                step, None, outcome=f"{action.type} failed: {error}", ok=False
             )
             raise
         seconds = time.perf_counter() - start

@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from PIL import Image
 
 from agent.testing.locate import ModelSetup, Target
-from agent.testing.locate_cache import CacheMode, LocateCache
+from agent.testing.locate_cache import LocateCache
 from agent.testing.record import StepSummary
 from agent.testing.session import AsyncUI
 from environments.base import Environment
@@ -75,12 +75,10 @@ class LoopThread:
             self.loop.close()
 
 
-def open_cache(
-    cache: LocateCache | str | os.PathLike[str] | None, *, mode: CacheMode = "use"
-) -> LocateCache | None:
+def open_cache(cache: LocateCache | str | os.PathLike[str] | None) -> LocateCache | None:
     if cache is None or isinstance(cache, LocateCache):
         return cache
-    return LocateCache(cache, mode=mode)
+    return LocateCache(cache)
 
 
 class UI:
@@ -116,11 +114,14 @@ class UI:
         cache: LocateCache | str | os.PathLike[str] | None = None,
         record_dir: str | os.PathLike[str] | None = None,
         name: str = "ui test",
+        setup: ModelSetup | None = None,
     ) -> UI:
-        """A UI over any environment: `make_env` is awaited on the UI's own loop (where it must live)."""
+        """A UI over any environment: `make_env` is awaited on the UI's own loop (where it must live).
+        A ready `setup` replaces model/endpoint/family/backend."""
         runner = LoopThread()
         try:
-            setup = ModelSetup.open(model=model, endpoint=endpoint, family=family, backend=backend)
+            if setup is None:
+                setup = ModelSetup.open(model=model, endpoint=endpoint, family=family, backend=backend)
             env = runner.run(_awaited(make_env))
         except BaseException:
             runner.close()

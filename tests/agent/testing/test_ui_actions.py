@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
-from agent.secrets import SecretStore
+from agent.secrets import SecretError, SecretStore
 from agent.testing import UI, JudgeAnswerError, LocateError, LoopThread, ModelSetup
 from agent.testing.session import AsyncUI
 from environments import ActionRejectedError, ExecutionResult, Observation, Screenshot, Size
@@ -148,6 +148,18 @@ def test_a_secret_is_typed_but_never_recorded(tmp_path: Path) -> None:
     assert screen.actions[-1] == Type(text="4711")
     recorded = " ".join(p.read_text() for p in tmp_path.rglob("*.json")) + report
     assert "{{secret:PIN}}" in recorded and "4711" not in recorded
+
+
+def test_a_missing_secret_is_named_before_anything_is_clicked(tmp_path: Path) -> None:
+    screen = FakeScreen()
+    setup = ModelSetup(backend=grounding_or([]), family=get_family("qwen25vl"))
+    session = AsyncUI(screen, setup, record_dir=tmp_path, secrets=SecretStore({}))
+    with (
+        UI(session, LoopThread(), owns_runner=True) as ui,
+        pytest.raises(SecretError, match="ANYRES_SECRET_PIN"),
+    ):
+        ui.type("{{secret:PIN}}", into="the card")
+    assert screen.actions == []
 
 
 class RefusingScreen(FakeScreen):
