@@ -11,7 +11,6 @@ are usually bound to one), runs the task and closes what it created.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -24,6 +23,7 @@ from agent.config import AgentConfig
 from agent.loop import ConfirmCallback, EventCallback, RunContext, RunState, StepEvent, run_steps
 from agent.report import write_report
 from agent.secrets import SecretStore
+from agent.state import call_maybe_async
 from agent.trajectory import RunRecord, RunStatus, TrajectoryRecorder
 from model.backends.base import Backend
 from model.conversation import GenerationSettings
@@ -113,7 +113,7 @@ class Agent:
         self.secrets.require(task)
         return RunState(run_id=time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6], task=task)
 
-    def context(self, *, on_event: EventCallback | None = None) -> RunContext:
+    def context(self) -> RunContext:
         """The live half of a run, rebuilt the same way for a fresh run or a resumed checkpoint."""
         record_dir = self.config.record_dir
         return RunContext(
@@ -124,7 +124,7 @@ class Agent:
             secrets=self.secrets,
             confirm=self.confirm,
             recorder=TrajectoryRecorder(record_dir, self.secrets) if record_dir is not None else None,
-            on_event=on_event or self.on_event,
+            on_event=self.on_event,
             settings=self.settings,
             stop_requested=self._stop,
         )
@@ -200,9 +200,7 @@ class Agent:
 
         async def forward(event: StepEvent) -> None:
             if previous is not None:
-                result = previous(event)
-                if inspect.isawaitable(result):
-                    await result
+                await call_maybe_async(previous, event)
             await queue.put(event)
 
         self.on_event = forward
@@ -228,8 +226,7 @@ Factory = Callable[[], Any]
 async def _build(thing: Any) -> tuple[Any, bool]:
     """An object as is, or the result of calling a (possibly async) factory, which we then own."""
     if callable(thing) and not hasattr(thing, "observe") and not hasattr(thing, "complete"):
-        made = thing()
-        return (await made if inspect.isawaitable(made) else made), True
+        return await call_maybe_async(thing), True
     return thing, False
 
 

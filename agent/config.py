@@ -17,6 +17,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from tools.schema import describe_validation_error
+
 ENV_PREFIX = "ANYRES_"
 SECRET_ENV_PREFIX = "ANYRES_SECRET_"
 
@@ -198,8 +200,4 @@ def load_settings(
     try:
         return Settings(agent=AgentConfig(**merged["agent"]), run=RunSettings(**merged["run"]))
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
-            for e in error.errors()
-        )
-        raise ConfigError(f"invalid settings: {problems}") from None
+        raise ConfigError(describe_validation_error(error, "settings")) from None

@@ -21,7 +21,7 @@ from tools import Action
 
 THUMB_WIDTH = 160
 PIXEL_DELTA = 16  # a thumbnail pixel changed if it moved by more than this (of 255)
-NEVER_REPEATS = frozenset({"finish", "answer", "call_user"})
+LOOP_ACTIONS = frozenset({"finish", "answer", "call_user"})  # handled by the loop, never by a device
 ALWAYS_RISKY = frozenset({"call_user"})
 KEYWORD_CHECKED = frozenset({"click", "long_press", "key", "type", "drag", "swipe"})
 
@@ -133,7 +133,7 @@ class LoopTracker(BaseModel):
         last screen's thumbnail (live); without it the stored one from the last comparison is used.
         """
         dumped = [a.model_dump() for a in actions]
-        repeatable = bool(dumped) and not any(d["type"] in NEVER_REPEATS for d in dumped)
+        repeatable = bool(dumped) and not any(d["type"] in LOOP_ACTIONS for d in dumped)
         current = thumb if isinstance(thumb, bytes) else b""
         unchanged = False
         if repeatable and same_actions(dumped, self.last_actions):
@@ -176,14 +176,13 @@ def assess_risk(
     action: Action,
     *,
     thought: str = "",
-    target_text: str = "",
     focused_input_type: str | None = None,
     keywords: Sequence[str] = (),
 ) -> str | None:
     """Why an action needs a person's confirmation, or None.
 
     Risky: handing over to the user; typing a secret or into a password field; and acting when the
-    thought, the typed text or the element under the pointer speaks of paying, deleting, sending...
+    thought or the typed text speaks of paying, deleting, sending...
     """
     kind = action.type
     if kind in ALWAYS_RISKY:
@@ -200,7 +199,7 @@ def assess_risk(
     if pattern is None:
         return None
     typed = getattr(action, "text", "") if kind == "type" else ""
-    for source, text in (("target", target_text), ("typed text", typed), ("thought", thought)):
+    for source, text in (("typed text", typed), ("thought", thought)):
         match = pattern.search(text or "")
         if match:
             return f"{source} mentions {match.group(1).lower()!r}"

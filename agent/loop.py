@@ -21,11 +21,17 @@ from dataclasses import asdict
 
 from agent.confirmation import apply_decision, confirm, pending_confirmations
 from agent.env_hints import focused_input_type, option_notes
-from agent.guards import GuardDecision, assess_risk, budget_exhausted, budget_warning, thumbnail
+from agent.guards import (
+    LOOP_ACTIONS,
+    GuardDecision,
+    assess_risk,
+    budget_exhausted,
+    budget_warning,
+    thumbnail,
+)
 from agent.history import HistoryPolicy, StepMemory
 from agent.secrets import execute_with_secrets, placeholder, placeholders_in
 from agent.state import (
-    LOOP_ACTIONS,
     ConfirmCallback,
     EventCallback,
     Phase,

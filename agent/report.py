@@ -46,12 +46,11 @@ def _e(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def _thumbnail_url(path: Path | None) -> tuple[str, int, int] | None:
-    """The screenshot as a scaled-down JPEG data URL, with its original size."""
+def _thumbnail_url(path: Path | None) -> str | None:
+    """The screenshot as a scaled-down JPEG data URL."""
     if path is None or not path.exists():
         return None
     with Image.open(path) as image:
-        width, height = image.size
         rgb = image.convert("RGB")
     if rgb.width > THUMB_MAX_WIDTH:
         rgb = rgb.resize(
@@ -59,7 +58,7 @@ def _thumbnail_url(path: Path | None) -> tuple[str, int, int] | None:
         )
     buffer = io.BytesIO()
     rgb.save(buffer, format="JPEG", quality=JPEG_QUALITY)
-    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii"), width, height
+    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 NUMERIC_FIELDS = frozenset({"x", "y", "to_x", "to_y", "dx", "dy"})
@@ -123,11 +122,10 @@ def _marks(planned: PlannedAction, number: int, scale: float, screen: tuple[int,
 
 
 def _screenshot_svg(trajectory: Trajectory, step: StepRecord) -> str:
-    shot = _thumbnail_url(trajectory.screenshot_path(step))
+    url = _thumbnail_url(trajectory.screenshot_path(step))
     screen_w, screen_h = step.observation.screen
-    if shot is None or not screen_w:
+    if url is None or not screen_w:
         return '<p class="muted">(no screenshot)</p>'
-    url, _, _ = shot
     scale = max(1.0, screen_w / 1280)
     arrow = f"arrow-{step.index}"  # ids must be unique in the page, which holds every step's SVG
     screen = (screen_w, screen_h)

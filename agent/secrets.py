@@ -13,14 +13,14 @@ import json
 import os
 import re
 import urllib.parse
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from agent.config import SECRET_ENV_PREFIX
 from environments.base import Environment, EnvironmentError_, ExecutionResult
 from tools import Action, Type
 
-SECRET_ENV_PREFIX = "ANYRES_SECRET_"
 PLACEHOLDER = re.compile(r"\{\{\s*secret:([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 MIN_MASKED_LENGTH = 3  # shorter values would mask ordinary text ("a", "42") everywhere
 
@@ -112,10 +112,6 @@ class SecretStore:
     def __bool__(self) -> bool:
         return bool(self._values)
 
-    @property
-    def names(self) -> list[str]:
-        return sorted(self._values)
-
     def _lookup(self, name: str) -> str | None:
         if name in self._values:
             return self._values[name]
@@ -151,7 +147,7 @@ class SecretStore:
         if not self._values or not text:
             return text
         for name, value in self._by_length:
-            if len(value) >= MIN_MASKED_LENGTH and value in text:
+            if value in text:  # every form is at least MIN_MASKED_LENGTH long
                 text = text.replace(value, placeholder(name))
         return text
 
@@ -166,10 +162,6 @@ class SecretStore:
         if isinstance(data, list | tuple):
             return [self.mask_data(v) for v in data]
         return data
-
-    def contains_value(self, texts: Iterable[str]) -> bool:
-        """Whether any text holds a secret value (used by tests and by the recorder's self-check)."""
-        return any(v in t for t in texts for v in self._values.values() if len(v) >= MIN_MASKED_LENGTH)
 
     def mentions_secret(self, text: str) -> bool:
         return bool(PLACEHOLDER.search(text))

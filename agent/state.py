@@ -25,7 +25,6 @@ from model.conversation import GenerationSettings
 from model.families.base import Family
 
 Phase = Literal["observe", "think", "guard", "confirm", "act", "record", "done"]
-LOOP_ACTIONS = frozenset({"finish", "answer", "call_user"})  # handled by the loop, never by a device
 
 
 class Tokens(BaseModel):
@@ -112,9 +111,7 @@ class RunContext:
 
     async def emit(self, event: StepEvent) -> None:
         if self.on_event is not None:
-            result = self.on_event(event)
-            if inspect.isawaitable(result):
-                await result
+            await call_maybe_async(self.on_event, event)
 
 
 async def call_maybe_async(function: Callable[..., Any], *args: Any) -> Any:

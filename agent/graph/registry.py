@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from agent.api import Agent
 from agent.config import AgentConfig
 from agent.loop import RunContext, RunState
 from agent.secrets import SecretStore
+from agent.state import call_maybe_async
 from model.backends.base import Backend
 from model.conversation import GenerationSettings
 from model.families.base import Family
@@ -121,16 +121,12 @@ class GuiSession:
             for closer in (getattr(self.env, "close", None), getattr(self.backend, "aclose", None)):
                 if closer is not None:
                     with contextlib.suppress(Exception):  # already gone
-                        await _maybe_await(closer())
+                        await call_maybe_async(closer)
         if self.on_close is not None:
-            await _maybe_await(self.on_close())
+            await call_maybe_async(self.on_close)
 
 
 SessionFactory = Callable[[str], "GuiSession | Awaitable[GuiSession]"]
-
-
-async def _maybe_await(value: Any) -> Any:
-    return await value if inspect.isawaitable(value) else value
 
 
 def thread_id_of(config: Mapping[str, Any] | None) -> str:
@@ -168,7 +164,7 @@ class SessionRegistry:
         async with lock:
             session = self._sessions.get(thread_id)
             if session is None:
-                session = await _maybe_await(self._factory(thread_id))
+                session = await call_maybe_async(self._factory, thread_id)
                 if not isinstance(session, GuiSession):
                     raise TypeError(
                         f"the session factory returned {type(session).__name__}; it must return a GuiSession"

@@ -46,3 +46,11 @@ def test_bad_settings_name_their_source(tmp_path: Path) -> None:
         load_settings(environ={"ANYRES_MAX_STEPS": "many"})
     with pytest.raises(ConfigError, match="loop_stop_after must be >= loop_nudge_after"):
         load_settings(environ={}, overrides={"loop_nudge_after": 5, "loop_stop_after": 2})
+
+
+def test_a_rule_across_settings_is_named_without_a_stray_location() -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings(environ={}, overrides={"loop_nudge_after": 5, "loop_stop_after": 2})
+    assert str(raised.value) == (
+        "invalid settings: loop_stop_after must be >= loop_nudge_after (nudge first, then stop)"
+    )
