@@ -17,6 +17,8 @@ QWEN_FACTOR = 28
 QWEN3_FACTOR = 32
 CHECKPOINT_MIN_PIXELS = 56 * 56  # 3,136: every Qwen2-VL / Qwen2.5-VL preprocessor_config.json
 CHECKPOINT_MAX_PIXELS = 16384 * 28 * 28  # 12,845,056
+QWEN3_MIN_PIXELS = 64 * 32 * 32  # 65,536: Qwen3-VL preprocessor_config.json
+QWEN3_MAX_PIXELS = 16384 * 32 * 32  # 16,777,216
 CLASS_DEFAULT_MAX_PIXELS = 1280 * 28 * 28  # 1,003,520: transformers' bare Qwen2VLImageProcessor
 MAX_RATIO = 200
 

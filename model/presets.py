@@ -21,14 +21,11 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from model.conversation import GenerationSettings
+from model.frame import CHECKPOINT_MAX_PIXELS, CHECKPOINT_MIN_PIXELS, QWEN3_MAX_PIXELS, QWEN3_MIN_PIXELS
 
 FAMILY_NAMES = ("qwen2vl", "qwen25vl", "uitars", "uitars15", "showui", "qwen3vl")
 """The families model.families registers; referred to by name so presets never import a family."""
 
-QWEN_MIN_PIXELS = 56 * 56  # 3,136 (checkpoint preprocessor_config.json)
-QWEN_MAX_PIXELS = 16384 * 28 * 28  # 12,845,056 (checkpoint preprocessor_config.json)
-QWEN3_MIN_PIXELS = 65_536  # 64 * 32 * 32 (Qwen3-VL preprocessor_config.json)
-QWEN3_MAX_PIXELS = 16_777_216  # 16384 * 32 * 32 (Qwen3-VL preprocessor_config.json)
 
 _QWEN_GREEDY = GenerationSettings(temperature=0.0, repetition_penalty=1.05, max_new_tokens=512)
 _QWEN_GENERATION_SOURCE = (
@@ -67,8 +64,8 @@ PRESETS: dict[str, Preset] = {
             name="qwen2-vl-2b",
             hub_id="Qwen/Qwen2-VL-2B-Instruct",
             family="qwen2vl",
-            min_pixels=QWEN_MIN_PIXELS,
-            max_pixels=QWEN_MAX_PIXELS,
+            min_pixels=CHECKPOINT_MIN_PIXELS,
+            max_pixels=CHECKPOINT_MAX_PIXELS,
             settings=_QWEN_GREEDY,
             params_b=2.2,
             notes="boxes as <|box_start|>(x1,y1),(x2,y2)<|box_end|> in 0-1000",
@@ -82,8 +79,8 @@ PRESETS: dict[str, Preset] = {
             name="qwen2-vl-7b",
             hub_id="Qwen/Qwen2-VL-7B-Instruct",
             family="qwen2vl",
-            min_pixels=QWEN_MIN_PIXELS,
-            max_pixels=QWEN_MAX_PIXELS,
+            min_pixels=CHECKPOINT_MIN_PIXELS,
+            max_pixels=CHECKPOINT_MAX_PIXELS,
             settings=_QWEN_GREEDY,
             params_b=8.3,
             sources=(
@@ -96,8 +93,8 @@ PRESETS: dict[str, Preset] = {
             name="qwen2.5-vl-3b",
             hub_id="Qwen/Qwen2.5-VL-3B-Instruct",
             family="qwen25vl",
-            min_pixels=QWEN_MIN_PIXELS,
-            max_pixels=QWEN_MAX_PIXELS,
+            min_pixels=CHECKPOINT_MIN_PIXELS,
+            max_pixels=CHECKPOINT_MAX_PIXELS,
             settings=_QWEN_GREEDY,
             params_b=3.8,
             notes="absolute pixels of the resized image; fits an 8-12 GB GPU",
@@ -111,8 +108,8 @@ PRESETS: dict[str, Preset] = {
             name="qwen2.5-vl-7b",
             hub_id="Qwen/Qwen2.5-VL-7B-Instruct",
             family="qwen25vl",
-            min_pixels=QWEN_MIN_PIXELS,
-            max_pixels=QWEN_MAX_PIXELS,
+            min_pixels=CHECKPOINT_MIN_PIXELS,
+            max_pixels=CHECKPOINT_MAX_PIXELS,
             settings=_QWEN_GREEDY,
             params_b=8.3,
             notes="absolute pixels of the resized image; computer_use tool calls",
@@ -126,8 +123,8 @@ PRESETS: dict[str, Preset] = {
             name="ui-tars-2b",
             hub_id="bytedance-research/UI-TARS-2B-SFT",
             family="uitars",
-            min_pixels=QWEN_MIN_PIXELS,
-            max_pixels=QWEN_MAX_PIXELS,
+            min_pixels=CHECKPOINT_MIN_PIXELS,
+            max_pixels=CHECKPOINT_MAX_PIXELS,
             settings=GenerationSettings(temperature=0.0, frequency_penalty=1.0, max_new_tokens=128),
             params_b=2.2,
             aliases=("ByteDance-Seed/UI-TARS-2B-SFT",),
@@ -141,8 +138,8 @@ PRESETS: dict[str, Preset] = {
             name="ui-tars-7b",
             hub_id="ByteDance-Seed/UI-TARS-7B-DPO",
             family="uitars",
-            min_pixels=QWEN_MIN_PIXELS,
-            max_pixels=QWEN_MAX_PIXELS,
+            min_pixels=CHECKPOINT_MIN_PIXELS,
+            max_pixels=CHECKPOINT_MAX_PIXELS,
             settings=GenerationSettings(temperature=0.0, frequency_penalty=1.0, max_new_tokens=128),
             params_b=8.3,
             aliases=("bytedance-research/UI-TARS-7B-DPO",),
@@ -181,8 +178,8 @@ PRESETS: dict[str, Preset] = {
             name="os-atlas-7b",
             hub_id="OS-Copilot/OS-Atlas-Base-7B",
             family="qwen2vl",
-            min_pixels=QWEN_MIN_PIXELS,
-            max_pixels=QWEN_MAX_PIXELS,
+            min_pixels=CHECKPOINT_MIN_PIXELS,
+            max_pixels=CHECKPOINT_MAX_PIXELS,
             settings=GenerationSettings(temperature=0.0, max_new_tokens=128),
             params_b=8.3,
             notes="grounding model: Qwen2-VL box tokens in 0-1000",

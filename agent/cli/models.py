@@ -34,7 +34,14 @@ def run(args: argparse.Namespace) -> int:
     rows = []
     for preset in PRESETS.values():
         local = any(cached_file(hub_id, "config.json") for hub_id in preset.hub_ids())
-        rows.append({**preset.model_dump(), "default": preset.name == DEFAULT_PRESET, "in_hub_cache": local})
+        rows.append(
+            {
+                **preset.model_dump(),
+                "weights_gb": preset.weights_gb,
+                "default": preset.name == DEFAULT_PRESET,
+                "in_hub_cache": local,
+            }
+        )
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
@@ -69,7 +76,7 @@ def _print_table(rows: list[dict]) -> None:
             row["hub_id"],
             row["family"],
             tokens,
-            f"{row['params_b'] * 2:.1f}",
+            f"{row['weights_gb']:.1f}",
             ", ".join(knobs),
             "yes" if row["in_hub_cache"] else "-",
         )

@@ -15,13 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from model.backends.base import BackendError
 from model.conversation import GenerationSettings
+from model.frame import CHECKPOINT_MAX_PIXELS, CHECKPOINT_MIN_PIXELS, QWEN3_MAX_PIXELS, QWEN3_MIN_PIXELS
 from model.presets import (
     DEFAULT_PRESET,
     FAMILY_NAMES,
-    QWEN3_MAX_PIXELS,
-    QWEN3_MIN_PIXELS,
-    QWEN_MAX_PIXELS,
-    QWEN_MIN_PIXELS,
     Preset,
     get_preset,
     preset_for_folder_name,
@@ -211,7 +208,7 @@ def _pixels(preset: Preset | None, family: str, folder: Path | None) -> tuple[in
             return from_config
     if family == "qwen3vl":
         return QWEN3_MIN_PIXELS, QWEN3_MAX_PIXELS
-    return QWEN_MIN_PIXELS, QWEN_MAX_PIXELS
+    return CHECKPOINT_MIN_PIXELS, CHECKPOINT_MAX_PIXELS
 
 
 def _read_pixels(folder: Path) -> tuple[int, int] | None:

@@ -17,8 +17,7 @@ from __future__ import annotations
 import importlib
 
 from model.families.base import Family, HistoryStep
-
-FAMILY_NAMES: tuple[str, ...] = ("qwen2vl", "qwen25vl", "uitars", "uitars15", "showui", "qwen3vl")
+from model.presets import FAMILY_NAMES
 
 
 def get_family(name: str) -> Family:

@@ -10,7 +10,6 @@ linear regex or a loop with a hard cap, and answers are cut to a bounded head an
 from __future__ import annotations
 
 import json
-import math
 import re
 from typing import Any
 
@@ -365,6 +364,3 @@ def as_numbers(value: Any) -> list[float]:
             out.extend(numbers(item, 4))
     return out
 
-
-def finite(*values: float) -> bool:
-    return all(math.isfinite(v) for v in values)
