@@ -361,9 +361,11 @@ class BrowserEnvironment:
                 await asyncio.sleep(action.duration)
                 await mouse.up()
             case "scroll":
-                screen = await _screen(page)
-                x = action.x if action.x is not None else screen.width // 2
-                y = action.y if action.y is not None else screen.height // 2
+                x, y = action.x, action.y
+                if x is None or y is None:  # at the centre unless told where
+                    screen = await _screen(page)
+                    x = screen.width // 2 if x is None else x
+                    y = screen.height // 2 if y is None else y
                 await mouse.move(x, y)
                 await mouse.wheel(action.dx, action.dy)
             case "type":

@@ -13,8 +13,6 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from PIL import Image
-
 from environments.base import ActionRejectedError, DeviceUnavailableError, ExecutionResult, Observation, Size
 from environments.screenshot import Screenshot
 from tools import Action, function_schema
@@ -140,12 +138,13 @@ class GymEnvironment:
 
     async def observe(self) -> Observation:
         frame = await self._call(self.env.render)
-        if frame is None or getattr(frame, "ndim", 0) != 3:
+        layout = {3: "RGB", 4: "RGBX"}.get(frame.shape[2]) if getattr(frame, "ndim", 0) == 3 else None
+        if layout is None or str(frame.dtype) != "uint8":
             raise DeviceUnavailableError(
                 "render() returned no RGB frame; make the env with render_mode='rgb_array'"
             )
         height, width = int(frame.shape[0]), int(frame.shape[1])
-        screenshot = Screenshot(loader=lambda: Image.fromarray(frame), size=(width, height))
+        screenshot = Screenshot.from_pixels(frame.tobytes(), (width, height), layout)
         spec = getattr(self.env, "spec", None)
         return Observation(
             screenshot=screenshot,

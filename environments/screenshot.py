@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import struct
-from collections.abc import Callable
 
 from PIL import Image
 
@@ -28,7 +27,7 @@ def png_size(data: bytes) -> tuple[int, int]:
 class Screenshot:
     """Pixels in image space (physical pixels), with lazy PIL decoding and PNG encoding."""
 
-    __slots__ = ("_image", "_layout", "_loader", "_pixels", "_png", "height", "width")
+    __slots__ = ("_image", "_layout", "_pixels", "_png", "height", "width")
 
     def __init__(
         self,
@@ -38,14 +37,12 @@ class Screenshot:
         pixels: bytes | bytearray | None = None,
         layout: PixelLayout = "RGB",
         size: tuple[int, int] | None = None,
-        loader: Callable[[], Image.Image] | None = None,
     ) -> None:
-        if image is None and png is None and pixels is None and loader is None:
-            raise ValueError("a Screenshot needs an image, PNG bytes, raw pixels or a loader")
+        if image is None and png is None and pixels is None:
+            raise ValueError("a Screenshot needs an image, PNG bytes or raw pixels")
         self._image = image
         self._png = png
         self._pixels, self._layout = pixels, layout
-        self._loader = loader
         if image is not None:
             self.width, self.height = image.size
         elif png is not None:
@@ -53,7 +50,7 @@ class Screenshot:
         elif size is not None:
             self.width, self.height = size
         else:
-            raise ValueError("a Screenshot built from raw pixels or a loader needs its size")
+            raise ValueError("a Screenshot built from raw pixels needs their size")
         if pixels is not None and len(pixels) != self.width * self.height * BYTES_PER_PIXEL[layout]:
             raise ValueError(f"{len(pixels)} bytes of {layout} pixels do not make {self.width}x{self.height}")
 
@@ -79,10 +76,7 @@ class Screenshot:
         """The pixels as an RGB PIL image (decoded on first use)."""
         if self._image is None:
             if self._pixels is not None:
-                mode = "RGB" if self._layout == "RGB" else self._layout
-                image = Image.frombuffer("RGB", self.size, self._pixels, "raw", mode, 0, 1)
-            elif self._loader is not None:
-                image = self._loader()
+                image = Image.frombuffer("RGB", self.size, self._pixels, "raw", self._layout, 0, 1)
             else:
                 assert self._png is not None
                 image = Image.open(io.BytesIO(self._png))
@@ -102,12 +96,11 @@ class Screenshot:
         frame it encoded before.
         """
         if self._png is None:
+            encode = encoder.encode if encoder is not None else encode_png
             if self._pixels is not None:
-                encode = encoder.encode if encoder is not None else encode_png
                 self._png = encode(self._pixels, self.size, self._layout)
             else:
-                image = self.image
-                self._png = (encoder.encode if encoder else encode_png)(image.tobytes(), image.size, "RGB")
+                self._png = encode(self.image.tobytes(), self.size, "RGB")
         return self._png
 
     def __repr__(self) -> str:

@@ -280,4 +280,3 @@ Action = Annotated[
 
 ACTIONS_BY_NAME: dict[str, type[_Action]] = {cls.model_fields["type"].default: cls for cls in ACTION_TYPES}
 ALL_ACTION_NAMES: frozenset[str] = frozenset(ACTIONS_BY_NAME)
-TERMINAL_ACTIONS: frozenset[str] = frozenset({"finish"})
