@@ -12,7 +12,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from pydantic import BaseModel, Field, PrivateAttr
+from pydantic import BaseModel, Field
 
 from model.conversation import ImageLike
 from model.families.base import HistoryStep
@@ -30,23 +30,16 @@ class StepMemory(BaseModel):
     raw: str = ""
     note: str = ""
     frame: dict[str, Any] | None = None
-    _as_text: HistoryStep | None = PrivateAttr(default=None)
 
     def as_history(self) -> HistoryStep:
-        """This step for a prompt, without its picture; built once, since every step's prompt
-        carries up to `text_steps` earlier ones."""
-        private = self.__pydantic_private__  # direct: pydantic's attribute hook is slow on this hot path
-        cached = private.get("_as_text") if private else None
-        if cached is None:
-            cached = HistoryStep(
-                thought=self.thought,
-                actions=self.typed_actions(),
-                raw=self.raw,
-                frame=self.frame_object(),
-                note=self.note,
-            )
-            self._as_text = cached
-        return cached
+        """This step for a prompt, without its picture."""
+        return HistoryStep(
+            thought=self.thought,
+            actions=self.typed_actions(),
+            raw=self.raw,
+            frame=self.frame_object(),
+            note=self.note,
+        )
 
     def typed_actions(self) -> list[Action]:
         return [parse_action(a) for a in self.actions]
@@ -94,13 +87,30 @@ class HistoryPolicy(BaseModel):
     images: int = Field(2, ge=0, description="past screenshots sent as images (the current one is extra)")
     text_steps: int = Field(30, ge=0, description="past steps sent at all; older ones are dropped")
 
-    def select(self, memories: Sequence[StepMemory], store: ImageStore | None = None) -> list[HistoryStep]:
-        """The HistoryStep list for a family: newest `images` steps with pictures, the rest as text."""
+    def select(
+        self,
+        memories: Sequence[StepMemory],
+        store: ImageStore | None = None,
+        built: dict[int, HistoryStep] | None = None,
+    ) -> list[HistoryStep]:
+        """The HistoryStep list for a family: newest `images` steps with pictures, the rest as text.
+
+        `built` (kept by the caller across steps, on the live side of a run, since the serializable
+        state is rebuilt between graph nodes) saves rebuilding each past step for every prompt: a
+        finished step never changes. Entries that fall out of the window are dropped from it.
+        """
         kept = list(memories[-self.text_steps :]) if self.text_steps else []
         with_images = {m.index for m in kept[-self.images :]} if self.images else set()
+        if built is not None:
+            for index in built.keys() - {m.index for m in kept}:
+                del built[index]
         steps = []
         for memory in kept:
-            step = memory.as_history()
+            step = built.get(memory.index) if built is not None else None
+            if step is None:
+                step = memory.as_history()
+                if built is not None:
+                    built[memory.index] = step
             image = store.get(memory.index) if store is not None and memory.index in with_images else None
             steps.append(step if image is None else step.model_copy(update={"screenshot": image}))
         return steps

@@ -122,7 +122,7 @@ async def think(state: RunState, ctx: RunContext) -> RunState:
     ctx.thumb = functools.cache(lambda: thumbnail(shot.image))
     step.frame = asdict(frame)
     history = HistoryPolicy(images=config.history_images, text_steps=config.history_text_steps).select(
-        state.history, ctx.images
+        state.history, ctx.images, ctx.history_text
     )
     notes = _prompt_notes(state, ctx)
     actions = frozenset(ctx.env.supported_actions()) | LOOP_ACTIONS

@@ -22,7 +22,7 @@ from agent.trajectory import RunStatus, StepRecord, TrajectoryRecorder
 from environments.base import Observation
 from model.backends.base import Backend
 from model.conversation import GenerationSettings
-from model.families.base import Family
+from model.families.base import Family, HistoryStep
 
 Phase = Literal["observe", "think", "guard", "confirm", "act", "record", "done"]
 
@@ -98,6 +98,7 @@ class RunContext:
     thumb: Callable[[], bytes] | None = None  # this step's screen, computed on demand
     previous_thumb: Callable[[], bytes] | None = None  # the last step's; gone after a resume
     pending_write: asyncio.Future[None] | None = None  # the last step's files, written meanwhile
+    history_text: dict[int, HistoryStep] = field(default_factory=dict)  # past steps built for prompts
 
     def __post_init__(self) -> None:
         if self.images is None:

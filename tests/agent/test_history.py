@@ -5,6 +5,7 @@ from __future__ import annotations
 from PIL import Image
 
 from agent.history import HistoryPolicy, ImageStore, StepMemory
+from model.families.base import HistoryStep
 
 
 def _memories(count: int) -> list[StepMemory]:
@@ -42,3 +43,12 @@ def test_a_resumed_run_reloads_images_through_the_loader() -> None:
 def test_zero_images_means_text_only() -> None:
     steps = HistoryPolicy(images=0, text_steps=10).select(_memories(3), ImageStore(keep=0))
     assert all(s.screenshot is None for s in steps)
+
+
+def test_past_steps_are_built_once_and_leave_with_the_window() -> None:
+    built: dict[int, HistoryStep] = {}
+    policy = HistoryPolicy(images=0, text_steps=3)
+    first = policy.select(_memories(3), None, built)
+    again = policy.select(_memories(4), None, built)  # state rebuilt from a checkpoint: new objects
+    assert again[0] is first[1] and again[1] is first[2]  # the same built steps, not rebuilt
+    assert sorted(built) == [2, 3, 4]  # step 1 left the window and the cache
