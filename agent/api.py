@@ -129,6 +129,15 @@ class Agent:
             stop_requested=self._stop,
         )
 
+    async def begin(self, state: RunState, ctx: RunContext) -> float:
+        """Start a run: run.json written, `run_started` emitted; returns the start time (for
+        `run_record` and `finalize`). The Python API and the LangGraph start node share it."""
+        started = time.time()
+        if ctx.recorder is not None:
+            ctx.recorder.write_run(self.run_record(state, started))
+        await ctx.emit(StepEvent(kind="run_started", message=self.secrets.mask(state.task)))
+        return started
+
     def run_record(self, state: RunState, started: float) -> RunRecord:
         """The run.json summary of `state` (also written by a graph's start and finish nodes)."""
         return RunRecord(
@@ -154,10 +163,7 @@ class Agent:
         state = state or self.new_state(task)
         ctx = self.context()
         self._context = ctx
-        started = time.time()
-        if ctx.recorder is not None:
-            ctx.recorder.write_run(self.run_record(state, started))
-        await ctx.emit(StepEvent(kind="run_started", message=self.secrets.mask(task)))
+        started = await self.begin(state, ctx)
         try:
             state = await run_steps(state, ctx)
         except (asyncio.CancelledError, KeyboardInterrupt):

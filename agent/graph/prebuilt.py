@@ -122,10 +122,7 @@ class GuiNodes:
         session = await self.registry.get(thread_id_of(config))
         run = session.new_run(task)
         _, run, live = await self._open({**state, **write_run(run)}, config)
-        started = time.time()
-        if live.context.recorder is not None:
-            live.context.recorder.write_run(live.agent.run_record(run, started))
-        await live.context.emit(StepEvent(kind="run_started", message=live.context.secrets.mask(task)))
+        started = await live.agent.begin(run, live.context)
         update = {**write_run(run), "claim": None, "started_at": started, "gui_result": None}
         return Command(update=update, goto="observe")
 
