@@ -19,15 +19,15 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from agent.config import AgentConfig
-from agent.loop import ConfirmCallback, EventCallback, RunContext, RunState, StepEvent, run_steps
-from agent.report import write_report
-from agent.secrets import SecretStore
-from agent.state import call_maybe_async
-from agent.trajectory import RunRecord, RunStatus, TrajectoryRecorder
-from model.backends.base import Backend
-from model.conversation import GenerationSettings
-from model.families.base import Family
+from anyres_agent.agent.config import AgentConfig
+from anyres_agent.agent.loop import ConfirmCallback, EventCallback, RunContext, RunState, StepEvent, run_steps
+from anyres_agent.agent.report import write_report
+from anyres_agent.agent.secrets import SecretStore
+from anyres_agent.agent.state import call_maybe_async
+from anyres_agent.agent.trajectory import RunRecord, RunStatus, TrajectoryRecorder
+from anyres_agent.model.backends.base import Backend
+from anyres_agent.model.conversation import GenerationSettings
+from anyres_agent.model.families.base import Family
 
 
 class RunResult(BaseModel):
@@ -53,7 +53,7 @@ class RunResult(BaseModel):
 def _resolve_family(family: Family | str) -> Family:
     if not isinstance(family, str):
         return family
-    from model.families import get_family  # type: ignore[attr-defined]
+    from anyres_agent.model.families import get_family  # type: ignore[attr-defined]
 
     return get_family(family)
 

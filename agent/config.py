@@ -17,7 +17,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from tools.schema import describe_validation_error
+from anyres_agent.tools.schema import describe_validation_error
 
 ENV_PREFIX = "ANYRES_"
 SECRET_ENV_PREFIX = "ANYRES_SECRET_"

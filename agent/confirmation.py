@@ -10,9 +10,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from agent.guards import ConfirmationRequest, Decision, GuardDecision
-from agent.state import RunContext, RunState, StepEvent, call_maybe_async
-from tools.schema import parse_action
+from anyres_agent.agent.guards import ConfirmationRequest, Decision, GuardDecision
+from anyres_agent.agent.state import RunContext, RunState, StepEvent, call_maybe_async
+from anyres_agent.tools.schema import parse_action
 
 
 def pending_confirmations(state: RunState) -> list[ConfirmationRequest]:

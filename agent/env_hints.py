@@ -6,7 +6,7 @@ browser's focused field) helps the loop prompt better and guard better; one that
 
 from __future__ import annotations
 
-from agent.state import call_maybe_async
+from anyres_agent.agent.state import call_maybe_async
 
 
 def option_notes(env: object) -> list[str]:

@@ -15,9 +15,9 @@ from typing import Any, Literal
 from PIL import Image, ImageChops
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.config import AgentConfig
-from agent.secrets import PLACEHOLDER
-from tools import Action
+from anyres_agent.agent.config import AgentConfig
+from anyres_agent.agent.secrets import PLACEHOLDER
+from anyres_agent.tools import Action
 
 THUMB_WIDTH = 160
 PIXEL_DELTA = 16  # a thumbnail pixel changed if it moved by more than this (of 255)

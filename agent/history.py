@@ -14,11 +14,11 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from model.conversation import ImageLike
-from model.families.base import HistoryStep
-from model.frame import Frame
-from tools import Action
-from tools.schema import parse_action
+from anyres_agent.model.conversation import ImageLike
+from anyres_agent.model.families.base import HistoryStep
+from anyres_agent.model.frame import Frame
+from anyres_agent.tools import Action
+from anyres_agent.tools.schema import parse_action
 
 
 class StepMemory(BaseModel):

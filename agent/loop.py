@@ -19,9 +19,9 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 
-from agent.confirmation import apply_decision, confirm, pending_confirmations
-from agent.env_hints import focused_input_type, option_notes
-from agent.guards import (
+from anyres_agent.agent.confirmation import apply_decision, confirm, pending_confirmations
+from anyres_agent.agent.env_hints import focused_input_type, option_notes
+from anyres_agent.agent.guards import (
     LOOP_ACTIONS,
     GuardDecision,
     assess_risk,
@@ -29,9 +29,9 @@ from agent.guards import (
     budget_warning,
     thumbnail,
 )
-from agent.history import HistoryPolicy, StepMemory
-from agent.secrets import execute_with_secrets, placeholder, placeholders_in
-from agent.state import (
+from anyres_agent.agent.history import HistoryPolicy, StepMemory
+from anyres_agent.agent.secrets import execute_with_secrets, placeholder, placeholders_in
+from anyres_agent.agent.state import (
     ConfirmCallback,
     EventCallback,
     Phase,
@@ -40,12 +40,12 @@ from agent.state import (
     StepEvent,
     Tokens,
 )
-from agent.trajectory import Attempt, ObservationInfo, PlannedAction, SentMessage, StepRecord
-from environments.base import ActionRejectedError, EnvironmentError_
-from model.answer import ParseError
-from model.backends.images import prepare_screenshot
-from model.conversation import GenerationSettings, LazyImage, ModelRequest
-from tools.schema import parse_action
+from anyres_agent.agent.trajectory import Attempt, ObservationInfo, PlannedAction, SentMessage, StepRecord
+from anyres_agent.environments.base import ActionRejectedError, EnvironmentError_
+from anyres_agent.model.answer import ParseError
+from anyres_agent.model.backends.images import prepare_screenshot
+from anyres_agent.model.conversation import GenerationSettings, LazyImage, ModelRequest
+from anyres_agent.tools.schema import parse_action
 
 # --- observe ---------------------------------------------------------------------------------
 

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from agent.testing import UI, BrowserHost, LocateCache, ModelSetup
-    from model.backends.base import Backend
+    from anyres_agent.agent.testing import UI, BrowserHost, LocateCache, ModelSetup
+    from anyres_agent.model.backends.base import Backend
 
 _UI_KEY = pytest.StashKey["UI"]()
 _FAILED_KEY = pytest.StashKey[str]()
@@ -81,7 +81,7 @@ def agent_backend() -> Backend | None:
 @pytest.fixture(scope="session")
 def agent_model(pytestconfig: pytest.Config, agent_backend: Backend | None) -> ModelSetup:
     """The model the UI fixtures locate and judge with (opened once per session)."""
-    from agent.testing import ModelSetup
+    from anyres_agent.agent.testing import ModelSetup
 
     return ModelSetup.open(
         model=_option(pytestconfig, "agent_model"),
@@ -94,7 +94,7 @@ def agent_model(pytestconfig: pytest.Config, agent_backend: Backend | None) -> M
 @pytest.fixture(scope="session")
 def agent_locate_cache(pytestconfig: pytest.Config) -> LocateCache | None:
     """The locate cache from --agent-cache or the ini file; None when neither names one."""
-    from agent.testing import LocateCache
+    from anyres_agent.agent.testing import LocateCache
 
     path = _option(pytestconfig, "agent_cache", "agent_cache")
     if not path:
@@ -106,7 +106,7 @@ def agent_locate_cache(pytestconfig: pytest.Config) -> LocateCache | None:
 @pytest.fixture(scope="session")
 def agent_browser_host(pytestconfig: pytest.Config) -> Iterator[BrowserHost]:
     """One Chromium for the session (started on first use); each test gets its own context."""
-    from agent.testing import BrowserHost
+    from anyres_agent.agent.testing import BrowserHost
 
     host = BrowserHost(headless=not pytestconfig.getoption("agent_headed"))
     yield host
@@ -122,7 +122,7 @@ def ui_browser(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[UI]:
     """A `UI` over a fresh browser context; `@pytest.mark.agent_ui(url=...)` sets where it starts."""
-    from agent.testing.flows import viewport_size  # lazily: loading the plugin stays cheap
+    from anyres_agent.agent.testing.flows import viewport_size  # lazily: loading the plugin stays cheap
 
     marker = request.node.get_closest_marker("agent_ui")
     options = dict(marker.kwargs) if marker else {}
@@ -154,7 +154,7 @@ def ui_desktop(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[UI]:
     """A `UI` over the desktop ($DISPLAY, e.g. Xvfb), for native apps."""
-    from agent.testing.desktop import open_desktop_ui
+    from anyres_agent.agent.testing.desktop import open_desktop_ui
 
     ui = open_desktop_ui(
         agent_model,

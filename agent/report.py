@@ -17,7 +17,7 @@ from typing import Any
 
 from PIL import Image
 
-from agent.trajectory import PlannedAction, StepRecord, Trajectory, atomic_write, read_trajectory
+from anyres_agent.agent.trajectory import PlannedAction, StepRecord, Trajectory, atomic_write, read_trajectory
 
 THUMB_MAX_WIDTH = 1024
 JPEG_QUALITY = 70

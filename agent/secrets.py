@@ -17,9 +17,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from agent.config import SECRET_ENV_PREFIX
-from environments.base import Environment, EnvironmentError_, ExecutionResult
-from tools import Action, Type
+from anyres_agent.agent.config import SECRET_ENV_PREFIX
+from anyres_agent.environments.base import Environment, EnvironmentError_, ExecutionResult
+from anyres_agent.tools import Action, Type
 
 PLACEHOLDER = re.compile(r"\{\{\s*secret:([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 MIN_MASKED_LENGTH = 3  # shorter values would mask ordinary text ("a", "42") everywhere

@@ -14,15 +14,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from agent.config import AgentConfig
-from agent.guards import ConfirmationRequest, Decision, LoopTracker, Usage
-from agent.history import ImageStore, StepMemory
-from agent.secrets import SecretStore
-from agent.trajectory import RunStatus, StepRecord, TrajectoryRecorder
-from environments.base import Observation
-from model.backends.base import Backend
-from model.conversation import GenerationSettings
-from model.families.base import Family, HistoryStep
+from anyres_agent.agent.config import AgentConfig
+from anyres_agent.agent.guards import ConfirmationRequest, Decision, LoopTracker, Usage
+from anyres_agent.agent.history import ImageStore, StepMemory
+from anyres_agent.agent.secrets import SecretStore
+from anyres_agent.agent.trajectory import RunStatus, StepRecord, TrajectoryRecorder
+from anyres_agent.environments.base import Observation
+from anyres_agent.model.backends.base import Backend
+from anyres_agent.model.conversation import GenerationSettings
+from anyres_agent.model.families.base import Family, HistoryStep
 
 Phase = Literal["observe", "think", "guard", "confirm", "act", "record", "done"]
 

@@ -25,10 +25,10 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 
-from agent.guards import GuardDecision
-from agent.secrets import SecretStore
-from environments.png import PngEncoder
-from environments.screenshot import Screenshot
+from anyres_agent.agent.guards import GuardDecision
+from anyres_agent.agent.secrets import SecretStore
+from anyres_agent.environments.png import PngEncoder
+from anyres_agent.environments.screenshot import Screenshot
 
 RunStatus = Literal["running", "success", "failure", "stopped", "error"]
 

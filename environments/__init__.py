@@ -6,7 +6,7 @@ slow to import, so nothing here imports them: `open_environment` loads only the 
 
 from typing import Any
 
-from environments.base import (
+from anyres_agent.environments.base import (
     ActionRejectedError,
     DeviceUnavailableError,
     Environment,
@@ -16,7 +16,7 @@ from environments.base import (
     Size,
     check_on_screen,
 )
-from environments.screenshot import Screenshot, png_size
+from anyres_agent.environments.screenshot import Screenshot, png_size
 
 KINDS = ("browser", "desktop", "android", "gym")
 
@@ -30,21 +30,21 @@ async def open_environment(kind: str, **options: Any) -> Environment:
     gym:     GymEnvironment(env="FrozenLake-v1", action_names=None, seed=None, make_kwargs=None)
     """
     if kind == "browser":
-        from environments.browser import BrowserEnvironment
+        from anyres_agent.environments.browser import BrowserEnvironment
 
         return await BrowserEnvironment.launch(**options)
     if kind == "desktop":
-        from environments.desktop import DesktopEnvironment
+        from anyres_agent.environments.desktop import DesktopEnvironment
 
         return DesktopEnvironment(**options)
     if kind == "android":
-        from environments.android import AndroidEnvironment
+        from anyres_agent.environments.android import AndroidEnvironment
 
         return await AndroidEnvironment.connect(**options)
     if kind == "gym":
         import asyncio
 
-        from environments.gym_env import GymEnvironment
+        from anyres_agent.environments.gym_env import GymEnvironment
 
         return await asyncio.to_thread(GymEnvironment, **options)
     raise ValueError(f"unknown environment kind {kind!r}; known kinds: {', '.join(KINDS)}")

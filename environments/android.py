@@ -17,8 +17,8 @@ import shlex
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, TypeVar
 
-from environments.android_maps import KEYCODES, KNOWN_APPS
-from environments.base import (
+from anyres_agent.environments.android_maps import KEYCODES, KNOWN_APPS
+from anyres_agent.environments.base import (
     ActionRejectedError,
     DeviceUnavailableError,
     ExecutionResult,
@@ -26,8 +26,8 @@ from environments.base import (
     Size,
     check_on_screen,
 )
-from environments.screenshot import Screenshot, png_size
-from tools import Action, swipe_end_for_scroll
+from anyres_agent.environments.screenshot import Screenshot, png_size
+from anyres_agent.tools import Action, swipe_end_for_scroll
 
 T = TypeVar("T")
 ADB_KEYBOARD = "com.android.adbkeyboard/.AdbIME"

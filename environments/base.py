@@ -13,8 +13,8 @@ from typing import Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from environments.screenshot import Screenshot
-from tools import Action
+from anyres_agent.environments.screenshot import Screenshot
+from anyres_agent.tools import Action
 
 
 class Size(BaseModel):

@@ -15,7 +15,7 @@ from collections.abc import Coroutine, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from environments.base import (
+from anyres_agent.environments.base import (
     ActionRejectedError,
     DeviceUnavailableError,
     EnvironmentError_,
@@ -24,12 +24,12 @@ from environments.base import (
     Size,
     check_on_screen,
 )
-from environments.browser_allowlist import DomainAllowList
-from environments.browser_focus import focused_input_type
-from environments.browser_keys import playwright_key
-from environments.browser_launch import BrowserChoice, start_browser
-from environments.screenshot import Screenshot
-from tools import Action
+from anyres_agent.environments.browser_allowlist import DomainAllowList
+from anyres_agent.environments.browser_focus import focused_input_type
+from anyres_agent.environments.browser_keys import playwright_key
+from anyres_agent.environments.browser_launch import BrowserChoice, start_browser
+from anyres_agent.environments.screenshot import Screenshot
+from anyres_agent.tools import Action
 
 if TYPE_CHECKING:
     from playwright.async_api import (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from environments.base import ActionRejectedError
+from anyres_agent.environments.base import ActionRejectedError
 
 KEY_NAMES: dict[str, str] = {
     "enter": "Enter", "tab": "Tab", "space": "Space", "backspace": "Backspace", "delete": "Delete",

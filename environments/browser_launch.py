@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from environments.base import DeviceUnavailableError
+from anyres_agent.environments.base import DeviceUnavailableError
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Playwright

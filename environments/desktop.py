@@ -23,7 +23,7 @@ from typing import Any, Literal, TypeVar
 
 from PIL import Image
 
-from environments.base import (
+from anyres_agent.environments.base import (
     ActionRejectedError,
     DeviceUnavailableError,
     ExecutionResult,
@@ -31,9 +31,9 @@ from environments.base import (
     Size,
     check_on_screen,
 )
-from environments.desktop_input import InputBackend, PyAutoGuiInput, XdotoolInput, XTestInput
-from environments.screenshot import Screenshot
-from tools import Action
+from anyres_agent.environments.desktop_input import InputBackend, PyAutoGuiInput, XdotoolInput, XTestInput
+from anyres_agent.environments.screenshot import Screenshot
+from anyres_agent.tools import Action
 
 T = TypeVar("T")
 SUPPORTED = frozenset({"click", "move", "drag", "scroll", "type", "key", "long_press", "wait"})

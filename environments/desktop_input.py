@@ -14,7 +14,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol, TypeVar
 
-from environments.base import ActionRejectedError, DeviceUnavailableError
+from anyres_agent.environments.base import ActionRejectedError, DeviceUnavailableError
 
 T = TypeVar("T")
 

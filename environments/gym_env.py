@@ -13,9 +13,15 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from environments.base import ActionRejectedError, DeviceUnavailableError, ExecutionResult, Observation, Size
-from environments.screenshot import Screenshot
-from tools import Action, function_schema
+from anyres_agent.environments.base import (
+    ActionRejectedError,
+    DeviceUnavailableError,
+    ExecutionResult,
+    Observation,
+    Size,
+)
+from anyres_agent.environments.screenshot import Screenshot
+from anyres_agent.tools import Action, function_schema
 
 T = TypeVar("T")
 

@@ -13,7 +13,7 @@ import struct
 
 from PIL import Image
 
-from environments.png import BYTES_PER_PIXEL, PNG_SIGNATURE, PixelLayout, PngEncoder, encode_png
+from anyres_agent.environments.png import BYTES_PER_PIXEL, PNG_SIGNATURE, PixelLayout, PngEncoder, encode_png
 
 
 def png_size(data: bytes) -> tuple[int, int]:

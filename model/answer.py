@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tools import Action
+from anyres_agent.tools import Action
 
 
 class Box(BaseModel):

@@ -14,7 +14,7 @@ from typing import Literal
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
 
-from model.frame import Frame
+from anyres_agent.model.frame import Frame
 
 
 class TextPart(BaseModel):

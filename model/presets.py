@@ -20,8 +20,13 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from model.conversation import GenerationSettings
-from model.frame import CHECKPOINT_MAX_PIXELS, CHECKPOINT_MIN_PIXELS, QWEN3_MAX_PIXELS, QWEN3_MIN_PIXELS
+from anyres_agent.model.conversation import GenerationSettings
+from anyres_agent.model.frame import (
+    CHECKPOINT_MAX_PIXELS,
+    CHECKPOINT_MIN_PIXELS,
+    QWEN3_MAX_PIXELS,
+    QWEN3_MIN_PIXELS,
+)
 
 FAMILY_NAMES = ("qwen2vl", "qwen25vl", "uitars", "uitars15", "showui", "qwen3vl")
 """The families model.families registers; referred to by name so presets never import a family."""

@@ -48,7 +48,7 @@ def browser(run: Run) -> Iterator[Any]:
     opens its own context on it."""
     from playwright.async_api import async_playwright
 
-    from environments.browser_launch import start_browser
+    from anyres_agent.environments.browser_launch import start_browser
 
     playwright = run(async_playwright().start())
     chromium, _choice = run(start_browser(playwright, headless=True))

@@ -51,7 +51,7 @@ def build_tiny_qwen2vl(path: str | Path, variant: Variant = "qwen2vl") -> Path:
     from transformers import PreTrainedTokenizerFast
     from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil
 
-    from model.backends.transformers_backend import QWEN_CHAT_TEMPLATE
+    from anyres_agent.model.backends.transformers_backend import QWEN_CHAT_TEMPLATE
 
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True)

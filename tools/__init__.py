@@ -1,6 +1,6 @@
 """The action vocabulary: typed actions in screen space and their function-calling schemas."""
 
-from tools.actions import (
+from anyres_agent.tools.actions import (
     ACTION_TYPES,
     ACTIONS_BY_NAME,
     ALL_ACTION_NAMES,
@@ -25,8 +25,8 @@ from tools.actions import (
     scroll_vector,
     swipe_end_for_scroll,
 )
-from tools.keys import KNOWN_KEYS, UnknownKeyError, normalize_key, split_combo
-from tools.schema import (
+from anyres_agent.tools.keys import KNOWN_KEYS, UnknownKeyError, normalize_key, split_combo
+from anyres_agent.tools.schema import (
     InvalidActionError,
     action_from_call,
     function_schema,

@@ -13,7 +13,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from tools.keys import normalize_key, split_combo
+from anyres_agent.tools.keys import normalize_key, split_combo
 
 MAX_COORDINATE = 100_000  # far beyond any real screen (an 8K display is 7680 wide)
 

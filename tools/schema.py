@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from tools.actions import ACTIONS_BY_NAME, Action, _Action
+from anyres_agent.tools.actions import ACTIONS_BY_NAME, Action, _Action
 
 
 class InvalidActionError(ValueError):

@@ -27,9 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         try:
-            module = importlib.import_module(f"agent.cli.{name}")
+            module = importlib.import_module(f"anyres_agent.agent.cli.{name}")
         except ModuleNotFoundError as error:
-            if error.name != f"agent.cli.{name}":
+            if error.name != f"anyres_agent.agent.cli.{name}":
                 raise
             continue
         command = sub.add_parser(name, help=module.HELP, description=module.HELP)

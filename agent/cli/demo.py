@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from agent.config import Settings
+    from anyres_agent.agent.config import Settings
 
 DEMO_TASK = "Create an account for Ada Lovelace (ada@example.com) on the Pro plan."
 HELP = "watch the full loop on the bundled demo site with a scripted model (no GPU, no weights)"
@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
 
     from rich.console import Console
 
-    from agent.cli.run import settings_from_args
+    from anyres_agent.agent.cli.run import settings_from_args
 
     settings = settings_from_args(args, confirm="ask")
     if settings.agent.record_dir is None:
@@ -45,19 +45,19 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _main(family_name: str, settings: Settings, console: Console) -> int:
-    from agent.api import Agent
-    from agent.cli import UsageError
-    from agent.cli.run import (
+    from anyres_agent.agent.api import Agent
+    from anyres_agent.agent.cli import UsageError
+    from anyres_agent.agent.cli.run import (
         open_environment,
         print_result,
         progress_printer,
         run_with_interrupts,
         terminal_confirm,
     )
-    from agent.demo_site import serve_demo_site
-    from agent.demo_site.script import DemoScript
-    from model.backends import ScriptedBackend
-    from model.families import get_family
+    from anyres_agent.agent.demo_site import serve_demo_site
+    from anyres_agent.agent.demo_site.script import DemoScript
+    from anyres_agent.model.backends import ScriptedBackend
+    from anyres_agent.model.families import get_family
 
     try:
         family = get_family(family_name)

@@ -19,9 +19,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from agent.cli import UsageError
-    from model.backends.spec import ModelSpecError, ModelUnavailableError, cached_file, resolve_model
-    from model.presets import DEFAULT_PRESET, PRESETS
+    from anyres_agent.agent.cli import UsageError
+    from anyres_agent.model.backends.spec import (
+        ModelSpecError,
+        ModelUnavailableError,
+        cached_file,
+        resolve_model,
+    )
+    from anyres_agent.model.presets import DEFAULT_PRESET, PRESETS
 
     if args.resolve:
         try:
@@ -55,7 +60,7 @@ def _print_table(rows: list[dict]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from model.families import get_family
+    from anyres_agent.model.families import get_family
 
     table = Table(title="Model presets (--model NAME)", show_lines=False)
     for column in ("preset", "hub id", "family", "image tokens", "bf16 GB", "settings", "cached"):

@@ -11,7 +11,7 @@ import json
 import re
 import sys
 
-from agent.cli import UsageError
+from anyres_agent.agent.cli import UsageError
 
 HELP = "parse a model answer into screen-space actions (JSON), for a family and a screen size"
 _SIZE = re.compile(r"^\s*(\d+)\s*[xX×,]\s*(\d+)\s*$")
@@ -48,9 +48,9 @@ def _size(value: str, flag: str) -> tuple[int, int]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from model.answer import ParseError
-    from model.families import get_family
-    from model.frame import FrameError
+    from anyres_agent.model.answer import ParseError
+    from anyres_agent.model.families import get_family
+    from anyres_agent.model.frame import FrameError
 
     try:
         family = get_family(args.family)

@@ -13,9 +13,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from agent.cli import UsageError
-    from agent.report import write_report
-    from agent.trajectory import TrajectoryError
+    from anyres_agent.agent.cli import UsageError
+    from anyres_agent.agent.report import write_report
+    from anyres_agent.agent.trajectory import TrajectoryError
 
     try:
         path = write_report(args.dir, args.output)

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from agent.api import Agent, RunResult
-    from agent.config import Settings
-    from agent.guards import ConfirmationRequest, Decision
-    from agent.loop import StepEvent
+    from anyres_agent.agent.api import Agent, RunResult
+    from anyres_agent.agent.config import Settings
+    from anyres_agent.agent.guards import ConfirmationRequest, Decision
+    from anyres_agent.agent.loop import StepEvent
 
 HELP = "run a task on a screen (browser, desktop, phone, gym) with a vision-language model"
 EXIT_INTERRUPTED = 130
@@ -60,8 +60,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def settings_from_args(args: argparse.Namespace, **extra: Any) -> Settings:
     """CLI flags over ANYRES_* variables over the --config file over defaults."""
-    from agent.cli import UsageError
-    from agent.config import ConfigError, load_settings
+    from anyres_agent.agent.cli import UsageError
+    from anyres_agent.agent.config import ConfigError, load_settings
 
     overrides = {
         "env": getattr(args, "env", None),
@@ -123,7 +123,7 @@ def terminal_confirm(console: Console) -> Any:
     import asyncio
     import sys
 
-    from agent.guards import Decision
+    from anyres_agent.agent.guards import Decision
 
     async def confirm(request: ConfirmationRequest) -> Decision:
         if not sys.stdin.isatty():
@@ -139,8 +139,8 @@ def _ask(console: Console, request: ConfirmationRequest) -> Decision:
     from rich.markup import escape
     from rich.prompt import Prompt
 
-    from agent.guards import Decision
-    from tools.schema import InvalidActionError, parse_action
+    from anyres_agent.agent.guards import Decision
+    from anyres_agent.tools.schema import InvalidActionError, parse_action
 
     console.print(
         f"\n[bold red]Confirm step {request.step}:[/] {escape(request.description)}\n"
@@ -221,7 +221,7 @@ def environment_options(settings: Settings, url: str | None) -> dict[str, Any]:
     The start page is the exception: dropping it silently would leave the user wondering, so a URL
     for a device that has no start page is an error.
     """
-    from agent.cli import UsageError
+    from anyres_agent.agent.cli import UsageError
 
     run = settings.run
     if url is not None and run.env != "browser":
@@ -249,9 +249,9 @@ async def open_environment(settings: Settings, url: str | None) -> Any:
     What the user can fix (no such monitor, serial or gym id; no display; a missing extra) is a
     one-line usage error, not a traceback.
     """
-    from agent.cli import UsageError
-    from environments import EnvironmentError_
-    from environments import open_environment as start
+    from anyres_agent.agent.cli import UsageError
+    from anyres_agent.environments import EnvironmentError_
+    from anyres_agent.environments import open_environment as start
 
     kind = settings.run.env
     options = environment_options(settings, url)
@@ -278,8 +278,8 @@ def run(args: argparse.Namespace) -> int:
 
     from rich.console import Console
 
-    from agent.cli import UsageError
-    from agent.secrets import SecretError, SecretStore
+    from anyres_agent.agent.cli import UsageError
+    from anyres_agent.agent.secrets import SecretError, SecretStore
 
     settings = settings_from_args(args)
     if settings.agent.record_dir is None:
@@ -297,10 +297,10 @@ def run(args: argparse.Namespace) -> int:
 async def _main(task: str, settings: Settings, secrets: Any, console: Console) -> int:
     import asyncio
 
-    from agent.api import Agent
-    from agent.cli import UsageError
-    from agent.demo_site import serve_demo_site
-    from model.backends import BackendError, ModelSpecError, open_backend
+    from anyres_agent.agent.api import Agent
+    from anyres_agent.agent.cli import UsageError
+    from anyres_agent.agent.demo_site import serve_demo_site
+    from anyres_agent.model.backends import BackendError, ModelSpecError, open_backend
 
     site = serve_demo_site() if settings.run.url == "demo" else None
     url = site.url if site is not None else settings.run.url

@@ -32,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def expand(patterns: list[str]) -> list[Path]:
     """Flow files in the order given; a glob that the shell did not expand is expanded here."""
-    from agent.cli import UsageError
+    from anyres_agent.agent.cli import UsageError
 
     files: list[Path] = []
     for pattern in patterns:
@@ -44,13 +44,13 @@ def expand(patterns: list[str]) -> list[Path]:
 
 
 def run(args: argparse.Namespace, *, backend: object = None) -> int:
-    from agent.cli import UsageError
-    from agent.testing.flows import FlowError, load_flows
-    from agent.testing.junit import write_junit
-    from agent.testing.locate_cache import CacheFileError
-    from agent.testing.runner import FlowRun, RunOptions, run_flow
-    from model.backends.base import BackendError
-    from model.backends.spec import ModelSpecError
+    from anyres_agent.agent.cli import UsageError
+    from anyres_agent.agent.testing.flows import FlowError, load_flows
+    from anyres_agent.agent.testing.junit import write_junit
+    from anyres_agent.agent.testing.locate_cache import CacheFileError
+    from anyres_agent.agent.testing.runner import FlowRun, RunOptions, run_flow
+    from anyres_agent.model.backends.base import BackendError
+    from anyres_agent.model.backends.spec import ModelSpecError
 
     try:
         flows = [flow for path in expand(args.flows) for flow in load_flows(path)]

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from model.conversation import ModelRequest
-from tools import Action, Click, Finish, Type
+from anyres_agent.model.conversation import ModelRequest
+from anyres_agent.tools import Action, Click, Finish, Type
 
 STATE_JS = """() => ({
   url: location.pathname,

@@ -3,11 +3,17 @@
 Importing this package imports LangGraph (the `langgraph` extra); nothing else in `agent` does.
 """
 
-from agent.graph.interrupts import Resume, ResumeError, parse_resume
-from agent.graph.node import GuiAgentNode, route_subtasks
-from agent.graph.prebuilt import NOT_REPEATED, ROUTES, build_gui_graph, gui_graph_builder, route_phase
-from agent.graph.registry import GuiSession, SessionFactory, SessionRegistry
-from agent.graph.state import GuiGraphState, GuiJobState, GuiResult, read_run, write_run
+from anyres_agent.agent.graph.interrupts import Resume, ResumeError, parse_resume
+from anyres_agent.agent.graph.node import GuiAgentNode, route_subtasks
+from anyres_agent.agent.graph.prebuilt import (
+    NOT_REPEATED,
+    ROUTES,
+    build_gui_graph,
+    gui_graph_builder,
+    route_phase,
+)
+from anyres_agent.agent.graph.registry import GuiSession, SessionFactory, SessionRegistry
+from anyres_agent.agent.graph.state import GuiGraphState, GuiJobState, GuiResult, read_run, write_run
 
 __all__ = [
     "NOT_REPEATED",

@@ -1,7 +1,7 @@
 """A two-part job in a LangGraph graph: a planner, the GUI node, a verifier, a person for risky actions.
 
-    python -m agent.graph.example                  # approve every risky action
-    python -m agent.graph.example --reject-payment # decline the Pay click; the job ends as a failure
+    python -m anyres_agent.agent.graph.example                   # approve every risky action
+    python -m anyres_agent.agent.graph.example --reject-payment  # decline the Pay click: a failed job
 
 It serves the bundled demo site, launches headless Chromium and answers with a scripted "model" that
 writes real Qwen2.5-VL tool calls from the page's geometry (no weights needed). The planner splits the
@@ -23,13 +23,13 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
-from agent.config import AgentConfig
-from agent.demo_site.script import DemoScript
-from agent.graph.node import GuiAgentNode, route_subtasks
-from agent.graph.registry import SessionRegistry
-from agent.graph.state import GuiJobState
-from model.conversation import ModelRequest
-from tools import Action, Click, Finish, Type
+from anyres_agent.agent.config import AgentConfig
+from anyres_agent.agent.demo_site.script import DemoScript
+from anyres_agent.agent.graph.node import GuiAgentNode, route_subtasks
+from anyres_agent.agent.graph.registry import SessionRegistry
+from anyres_agent.agent.graph.state import GuiJobState
+from anyres_agent.model.conversation import ModelRequest
+from anyres_agent.tools import Action, Click, Finish, Type
 
 JOB = (
     "Create an account for Ada Lovelace (ada@example.com) on the Pro plan. "
@@ -152,11 +152,11 @@ async def run_job(
 async def main(reject_payment: bool = False) -> str:
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
-    from agent.demo_site import serve_demo_site
-    from agent.graph.registry import GuiSession
-    from environments.browser import BrowserEnvironment
-    from model.backends import ScriptedBackend
-    from model.families import get_family
+    from anyres_agent.agent.demo_site import serve_demo_site
+    from anyres_agent.agent.graph.registry import GuiSession
+    from anyres_agent.environments.browser import BrowserEnvironment
+    from anyres_agent.model.backends import ScriptedBackend
+    from anyres_agent.model.families import get_family
 
     family = get_family("qwen25vl")
     with serve_demo_site() as site, tempfile.TemporaryDirectory() as folder:

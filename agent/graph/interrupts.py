@@ -21,8 +21,8 @@ from typing import Any, Literal
 from langgraph.types import interrupt
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from agent.guards import ConfirmationRequest, Decision
-from tools.schema import InvalidActionError, parse_action
+from anyres_agent.agent.guards import ConfirmationRequest, Decision
+from anyres_agent.tools.schema import InvalidActionError, parse_action
 
 RESUME_HELP = (
     "resume with Command(resume={'decision': 'approve'}), {'decision': 'reject', 'reason': '...'} "

@@ -28,9 +28,9 @@ from typing import Any
 from langchain_core.runnables import RunnableConfig
 from langgraph.config import get_stream_writer
 
-from agent.graph.prebuilt import GUI_RECURSION_LIMIT, NodeLike, build_gui_graph, has_checkpointer
-from agent.graph.registry import SessionFactory, SessionRegistry, as_registry, thread_id_of
-from agent.graph.state import GuiResult
+from anyres_agent.agent.graph.prebuilt import GUI_RECURSION_LIMIT, NodeLike, build_gui_graph, has_checkpointer
+from anyres_agent.agent.graph.registry import SessionFactory, SessionRegistry, as_registry, thread_id_of
+from anyres_agent.agent.graph.state import GuiResult
 
 
 def _get(state: Any, key: str) -> Any:

@@ -44,8 +44,8 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
-from agent.graph.interrupts import interrupt_confirm
-from agent.graph.registry import (
+from anyres_agent.agent.graph.interrupts import interrupt_confirm
+from anyres_agent.agent.graph.registry import (
     GuiSession,
     LiveRun,
     SessionFactory,
@@ -53,8 +53,8 @@ from agent.graph.registry import (
     as_registry,
     thread_id_of,
 )
-from agent.graph.state import GuiGraphState, RunClaim, read_run, result_of, write_run
-from agent.loop import RunState, StepEvent, run_step
+from anyres_agent.agent.graph.state import GuiGraphState, RunClaim, read_run, result_of, write_run
+from anyres_agent.agent.loop import RunState, StepEvent, run_step
 
 try:  # config keys with no public accessor: a graph-level durability default, "is there a checkpointer"
     from langgraph._internal._constants import CONFIG_KEY_CHECKPOINTER, CONFIG_KEY_DURABILITY

@@ -26,14 +26,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from agent.api import Agent
-from agent.config import AgentConfig
-from agent.loop import RunContext, RunState
-from agent.secrets import SecretStore
-from agent.state import call_maybe_async
-from model.backends.base import Backend
-from model.conversation import GenerationSettings
-from model.families.base import Family
+from anyres_agent.agent.api import Agent
+from anyres_agent.agent.config import AgentConfig
+from anyres_agent.agent.loop import RunContext, RunState
+from anyres_agent.agent.secrets import SecretStore
+from anyres_agent.agent.state import call_maybe_async
+from anyres_agent.model.backends.base import Backend
+from anyres_agent.model.conversation import GenerationSettings
+from anyres_agent.model.families.base import Family
 
 DEFAULT_THREAD = "default"
 

@@ -26,8 +26,8 @@ import operator
 from collections.abc import Mapping
 from typing import Annotated, Any, TypedDict
 
-from agent.loop import RunState
-from agent.trajectory import RunStatus
+from anyres_agent.agent.loop import RunState
+from anyres_agent.agent.trajectory import RunStatus
 
 
 class GuiResult(TypedDict):

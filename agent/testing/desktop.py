@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from agent.testing.ui import UI
+from anyres_agent.agent.testing.ui import UI
 
 if TYPE_CHECKING:
-    from agent.testing.locate import ModelSetup
-    from agent.testing.locate_cache import LocateCache
-    from environments.base import Environment
+    from anyres_agent.agent.testing.locate import ModelSetup
+    from anyres_agent.agent.testing.locate_cache import LocateCache
+    from anyres_agent.environments.base import Environment
 
 
 def open_desktop_ui(
@@ -25,7 +25,7 @@ def open_desktop_ui(
     """A UI on a monitor of `display` (default $DISPLAY). Closing it releases the capture, not the apps."""
 
     async def make() -> Environment:
-        from environments.desktop import DesktopEnvironment
+        from anyres_agent.environments.desktop import DesktopEnvironment
 
         return DesktopEnvironment(display=display, monitor=monitor)
 

@@ -16,8 +16,8 @@ from typing import Any
 from PIL import Image
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from model.conversation import ImagePart, Message, TextPart
-from model.families.textparse import LiteralError, bounded, parse_literal
+from anyres_agent.model.conversation import ImagePart, Message, TextPart
+from anyres_agent.model.families.textparse import LiteralError, bounded, parse_literal
 
 JUDGE_MARKER = "You are checking a screenshot of a user interface."
 SYSTEM = (

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from agent.trajectory import atomic_write
+from anyres_agent.agent.trajectory import atomic_write
 
 Outcome = Literal["passed", "failed", "error"]
 

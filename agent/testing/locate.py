@@ -15,14 +15,14 @@ from typing import Literal
 
 from PIL import Image
 
-from agent.testing.locate_cache import CacheEntry, LocateCache, make_key, normalize_page
-from agent.testing.phash import hash_region, region_hash
-from environments.base import Environment, Observation
-from model.answer import Box, ParseError
-from model.backends.base import Backend
-from model.conversation import GenerationSettings, Message, ModelReply, ModelRequest
-from model.families.base import Family
-from model.frame import Frame
+from anyres_agent.agent.testing.locate_cache import CacheEntry, LocateCache, make_key, normalize_page
+from anyres_agent.agent.testing.phash import hash_region, region_hash
+from anyres_agent.environments.base import Environment, Observation
+from anyres_agent.model.answer import Box, ParseError
+from anyres_agent.model.backends.base import Backend
+from anyres_agent.model.conversation import GenerationSettings, Message, ModelReply, ModelRequest
+from anyres_agent.model.families.base import Family
+from anyres_agent.model.frame import Frame
 
 Source = Literal["cache", "model", "healed"]
 """cache: a valid cached entry; model: grounded (no entry); healed: the entry was stale and re-grounded."""
@@ -73,11 +73,11 @@ class ModelSetup:
         backend: Backend | None = None,
     ) -> ModelSetup:
         """Resolve `--model`/`--endpoint` the way `agent run` does; a given backend (scripted) is kept."""
-        from model.backends.spec import resolve_model
-        from model.families import get_family
+        from anyres_agent.model.backends.spec import resolve_model
+        from anyres_agent.model.families import get_family
 
         if backend is None:
-            from model.backends import open_backend
+            from anyres_agent.model.backends import open_backend
 
             backend, spec = open_backend(model=model, endpoint=endpoint, family=family)
         else:
@@ -101,7 +101,7 @@ class ModelSetup:
 
     def model_image(self, observation: Observation, frame: Frame) -> Image.Image:
         """The screenshot resized on the client to exactly what the model sees (the frame's size)."""
-        from model.backends.images import prepare_screenshot
+        from anyres_agent.model.backends.images import prepare_screenshot
 
         return prepare_screenshot(observation.screenshot.image, frame)
 

@@ -24,9 +24,9 @@ from urllib.parse import urlsplit, urlunsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from agent.testing.phash import distance
-from agent.trajectory import atomic_write
-from model.answer import Box
+from anyres_agent.agent.testing.phash import distance
+from anyres_agent.agent.trajectory import atomic_write
+from anyres_agent.model.answer import Box
 
 CACHE_VERSION = 1
 DEFAULT_THRESHOLD = 0.25  # phash.distance still called "the same element" (see tests for measured values)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from PIL import Image
 
-from model.answer import Box
+from anyres_agent.model.answer import Box
 
 HASH_SIZE = 16
 HASH_PREFIX = f"adhash{HASH_SIZE}:"

@@ -12,9 +12,9 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent.report import write_report
-from agent.secrets import SecretStore
-from agent.trajectory import (
+from anyres_agent.agent.report import write_report
+from anyres_agent.agent.secrets import SecretStore
+from anyres_agent.agent.trajectory import (
     Attempt,
     ObservationInfo,
     PlannedAction,
@@ -24,11 +24,11 @@ from agent.trajectory import (
     StepRecord,
     TrajectoryRecorder,
 )
-from environments.base import Observation
-from model.answer import Box
-from model.conversation import Message, ModelReply
-from model.frame import Frame
-from tools import Action
+from anyres_agent.environments.base import Observation
+from anyres_agent.model.answer import Box
+from anyres_agent.model.conversation import Message, ModelReply
+from anyres_agent.model.frame import Frame
+from anyres_agent.tools import Action
 
 
 @dataclass

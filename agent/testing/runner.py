@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from agent.testing.flows import (
+from anyres_agent.agent.testing.flows import (
     QUERY_TYPES,
     DragArgs,
     Flow,
@@ -24,13 +24,13 @@ from agent.testing.flows import (
     TypeArgs,
     WaitUntilArgs,
 )
-from agent.testing.junit import CaseResult
-from agent.testing.locate_cache import CacheMode, LocateCache
+from anyres_agent.agent.testing.junit import CaseResult
+from anyres_agent.agent.testing.locate_cache import CacheMode, LocateCache
 
 if TYPE_CHECKING:
-    from agent.testing.locate import ModelSetup
-    from agent.testing.ui import UI, BrowserHost
-    from model.backends.base import Backend
+    from anyres_agent.agent.testing.locate import ModelSetup
+    from anyres_agent.agent.testing.ui import UI, BrowserHost
+    from anyres_agent.model.backends.base import Backend
 
 
 @dataclass
@@ -58,7 +58,7 @@ class FlowRun:
     caches: dict[Path, LocateCache] = field(default_factory=dict)
 
     def setup_for(self, flow: Flow) -> ModelSetup:
-        from agent.testing.locate import ModelSetup
+        from anyres_agent.agent.testing.locate import ModelSetup
 
         o = self.options
         key = (o.model or flow.model, o.endpoint or flow.endpoint, o.family or flow.family)
@@ -81,7 +81,7 @@ class FlowRun:
     def open_ui(self, flow: Flow, record_dir: Path) -> UI:
         setup, cache = self.setup_for(flow), self.cache_for(flow)
         if flow.env.browser is not None:
-            from agent.testing.ui import BrowserHost
+            from anyres_agent.agent.testing.ui import BrowserHost
 
             if self.host is None:
                 self.host = BrowserHost(headless=flow.env.browser.headless and not self.options.headed)
@@ -90,7 +90,7 @@ class FlowRun:
                 setup, spec.url, viewport=spec.viewport, dpr=spec.dpr, cache=cache, record_dir=record_dir,
                 name=flow.name,
             )  # fmt: skip
-        from agent.testing.desktop import open_desktop_ui
+        from anyres_agent.agent.testing.desktop import open_desktop_ui
 
         display = flow.env.desktop.display if flow.env.desktop else None
         return open_desktop_ui(setup, cache=cache, record_dir=record_dir, name=flow.name, display=display)

@@ -14,8 +14,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from agent.secrets import SecretStore, execute_with_secrets
-from agent.testing.judge import (
+from anyres_agent.agent.secrets import SecretStore, execute_with_secrets
+from anyres_agent.agent.testing.judge import (
     JudgeAnswerError,
     Verdict,
     assert_messages,
@@ -23,14 +23,14 @@ from agent.testing.judge import (
     parse_verdict,
     query_messages,
 )
-from agent.testing.locate import Located, LocateError, Locator, ModelSetup, Target, _LocateFailed
-from agent.testing.locate_cache import LocateCache
-from agent.testing.record import StepLog, StepSummary
-from agent.trajectory import StepRecord
-from environments.base import Environment, EnvironmentError_, Observation
-from model.conversation import Message
-from model.frame import Frame
-from tools import Action, Click, Drag, Key, LongPress, Navigate, Scroll, Type, scroll_vector
+from anyres_agent.agent.testing.locate import Located, LocateError, Locator, ModelSetup, Target, _LocateFailed
+from anyres_agent.agent.testing.locate_cache import LocateCache
+from anyres_agent.agent.testing.record import StepLog, StepSummary
+from anyres_agent.agent.trajectory import StepRecord
+from anyres_agent.environments.base import Environment, EnvironmentError_, Observation
+from anyres_agent.model.conversation import Message
+from anyres_agent.model.frame import Frame
+from anyres_agent.tools import Action, Click, Drag, Key, LongPress, Navigate, Scroll, Type, scroll_vector
 
 T = TypeVar("T")
 SOURCE_WORDS = {"cache": "from the cache", "model": "grounded by the model", "healed": "re-grounded"}
@@ -349,9 +349,7 @@ class AsyncUI:
         except EnvironmentError_ as error:  # already masked: it may quote the filled-in text
             seconds = time.perf_counter() - start
             self.log.action(step, action, target, ok=False, seconds=seconds, note=str(error))
-            self.log.finish(
-                step, None, outcome=f"{action.type} failed: {error}", ok=False
-            )
+            self.log.finish(step, None, outcome=f"{action.type} failed: {error}", ok=False)
             raise
         seconds = time.perf_counter() - start
         step.timings["execute"] = step.timings.get("execute", 0.0) + seconds

@@ -24,12 +24,12 @@ from typing import Any, TypeVar
 
 from PIL import Image
 
-from agent.testing.locate import ModelSetup, Target
-from agent.testing.locate_cache import LocateCache
-from agent.testing.record import StepSummary
-from agent.testing.session import AsyncUI
-from environments.base import Environment
-from model.backends.base import Backend
+from anyres_agent.agent.testing.locate import ModelSetup, Target
+from anyres_agent.agent.testing.locate_cache import LocateCache
+from anyres_agent.agent.testing.record import StepSummary
+from anyres_agent.agent.testing.session import AsyncUI
+from anyres_agent.environments.base import Environment
+from anyres_agent.model.backends.base import Backend
 
 T = TypeVar("T")
 DEFAULT_TIMEOUT_S = 600.0
@@ -142,7 +142,7 @@ class UI:
         """A UI over a new headless Chromium at `url`; options as for `UI.open` (model, cache, ...)."""
 
         async def make() -> Environment:
-            from environments.browser import BrowserEnvironment
+            from anyres_agent.environments.browser import BrowserEnvironment
 
             return await BrowserEnvironment.launch(url, viewport=viewport, dpr=dpr, headless=headless)
 
@@ -273,7 +273,7 @@ class BrowserHost:
         if self._browser is None:
             from playwright.async_api import async_playwright
 
-            from environments.browser_launch import start_browser
+            from anyres_agent.environments.browser_launch import start_browser
 
             self._playwright = await async_playwright().start()
             self._browser, _choice = await start_browser(
@@ -293,7 +293,7 @@ class BrowserHost:
         name: str = "ui test",
     ) -> UI:
         async def make() -> Environment:
-            from environments.browser import BrowserEnvironment
+            from anyres_agent.environments.browser import BrowserEnvironment
 
             browser = await self._ensure()
             return await BrowserEnvironment.from_browser(browser, url, viewport=viewport, dpr=dpr)

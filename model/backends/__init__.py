@@ -9,20 +9,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from model.backends.base import Backend, BackendError
-from model.backends.images import ImageFormat, prepare_screenshot, to_data_url
-from model.backends.scripted import ScriptedBackend
-from model.backends.spec import (
+from anyres_agent.model.backends.base import Backend, BackendError
+from anyres_agent.model.backends.images import ImageFormat, prepare_screenshot, to_data_url
+from anyres_agent.model.backends.scripted import ScriptedBackend
+from anyres_agent.model.backends.spec import (
     ModelSpec,
     ModelSpecError,
     ModelUnavailableError,
     resolve_model,
 )
-from model.conversation import GenerationSettings
+from anyres_agent.model.conversation import GenerationSettings
 
 if TYPE_CHECKING:
-    from model.backends.openai_compatible import OpenAICompatibleBackend, ServerKind
-    from model.backends.transformers_backend import TransformersBackend
+    from anyres_agent.model.backends.openai_compatible import OpenAICompatibleBackend, ServerKind
+    from anyres_agent.model.backends.transformers_backend import TransformersBackend
 
 __all__ = [
     "Backend",
@@ -76,7 +76,7 @@ def open_backend(
         settings=settings,
     )
     if endpoint:
-        from model.backends.openai_compatible import OpenAICompatibleBackend
+        from anyres_agent.model.backends.openai_compatible import OpenAICompatibleBackend
 
         backend: Backend = OpenAICompatibleBackend(
             endpoint,
@@ -89,7 +89,7 @@ def open_backend(
             image_format=image_format,
         )
         return backend, spec
-    from model.backends.transformers_backend import TransformersBackend, load_model
+    from anyres_agent.model.backends.transformers_backend import TransformersBackend, load_model
 
     return TransformersBackend(load_model(spec, device=device, dtype=dtype), spec), spec
 
@@ -97,11 +97,11 @@ def open_backend(
 def __getattr__(name: str) -> Any:
     """Backend classes whose modules import httpx or torch, loaded on first use."""
     if name == "OpenAICompatibleBackend":
-        from model.backends.openai_compatible import OpenAICompatibleBackend
+        from anyres_agent.model.backends.openai_compatible import OpenAICompatibleBackend
 
         return OpenAICompatibleBackend
     if name == "TransformersBackend":
-        from model.backends.transformers_backend import TransformersBackend
+        from anyres_agent.model.backends.transformers_backend import TransformersBackend
 
         return TransformersBackend
-    raise AttributeError(f"module 'model.backends' has no attribute {name!r}")
+    raise AttributeError(f"module 'anyres_agent.model.backends' has no attribute {name!r}")

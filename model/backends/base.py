@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from model.conversation import ModelReply, ModelRequest
+from anyres_agent.model.conversation import ModelReply, ModelRequest
 
 
 class BackendError(RuntimeError):

@@ -17,9 +17,9 @@ from typing import Literal
 
 from PIL import Image
 
-from model.conversation import LazyImage
-from model.frame import Frame, FrameError
-from model.frame import image_tokens as resized_image_tokens
+from anyres_agent.model.conversation import LazyImage
+from anyres_agent.model.frame import Frame, FrameError
+from anyres_agent.model.frame import image_tokens as resized_image_tokens
 
 ImageFormat = Literal["png", "jpeg", "webp"]
 MIME = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}

@@ -27,11 +27,11 @@ from urllib.parse import urlparse
 
 import httpx
 
-from model.backends.base import BackendError
-from model.backends.images import DEFAULT_FORMAT, ImageFormat, image_tokens, to_data_url
-from model.backends.spec import ModelSpec
-from model.conversation import ImagePart, Message, ModelReply, ModelRequest
-from model.frame import QWEN_FACTOR, smart_resize
+from anyres_agent.model.backends.base import BackendError
+from anyres_agent.model.backends.images import DEFAULT_FORMAT, ImageFormat, image_tokens, to_data_url
+from anyres_agent.model.backends.spec import ModelSpec
+from anyres_agent.model.conversation import ImagePart, Message, ModelReply, ModelRequest
+from anyres_agent.model.frame import QWEN_FACTOR, smart_resize
 
 log = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ import math
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 
-from model.backends.base import BackendError
-from model.backends.images import image_tokens
-from model.conversation import ModelReply, ModelRequest
-from model.frame import QWEN_FACTOR
+from anyres_agent.model.backends.base import BackendError
+from anyres_agent.model.backends.images import image_tokens
+from anyres_agent.model.conversation import ModelReply, ModelRequest
+from anyres_agent.model.frame import QWEN_FACTOR
 
 ScriptSource = Sequence[str] | Callable[[ModelRequest], "str | Awaitable[str]"]
 

@@ -13,10 +13,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from model.backends.base import BackendError
-from model.conversation import GenerationSettings
-from model.frame import CHECKPOINT_MAX_PIXELS, CHECKPOINT_MIN_PIXELS, QWEN3_MAX_PIXELS, QWEN3_MIN_PIXELS
-from model.presets import (
+from anyres_agent.model.backends.base import BackendError
+from anyres_agent.model.conversation import GenerationSettings
+from anyres_agent.model.frame import (
+    CHECKPOINT_MAX_PIXELS,
+    CHECKPOINT_MIN_PIXELS,
+    QWEN3_MAX_PIXELS,
+    QWEN3_MIN_PIXELS,
+)
+from anyres_agent.model.presets import (
     DEFAULT_PRESET,
     FAMILY_NAMES,
     Preset,

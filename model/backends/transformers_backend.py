@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from model.backends.spec import (
+from anyres_agent.model.backends.spec import (
     ModelSpec,
     ModelUnavailableError,
     cached_file,
@@ -27,7 +27,7 @@ from model.backends.spec import (
     hub_unreachable,
     unavailable_message,
 )
-from model.conversation import GenerationSettings, ImagePart, ModelReply, ModelRequest, pixels
+from anyres_agent.model.conversation import GenerationSettings, ImagePart, ModelReply, ModelRequest, pixels
 
 END_TOKENS = ("<|im_end|>", "<|endoftext|>", "<|end_of_text|>")
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import importlib
 
-from model.families.base import Family, HistoryStep
-from model.presets import FAMILY_NAMES
+from anyres_agent.model.families.base import Family, HistoryStep
+from anyres_agent.model.presets import FAMILY_NAMES
 
 
 def get_family(name: str) -> Family:
@@ -25,7 +25,7 @@ def get_family(name: str) -> Family:
     key = name.strip().lower().replace("-", "").replace("_", "").replace(".", "")
     if key not in FAMILY_NAMES:
         raise ValueError(f"unknown model family {name!r}; known families: {', '.join(FAMILY_NAMES)}")
-    module = importlib.import_module(f"model.families.{key}")
+    module = importlib.import_module(f"anyres_agent.model.families.{key}")
     return module.FAMILY
 
 

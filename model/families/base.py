@@ -12,10 +12,10 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from model.answer import Box, ParsedAnswer
-from model.conversation import ImageLike, Message
-from model.frame import CoordinateSpace, Frame
-from tools import Action
+from anyres_agent.model.answer import Box, ParsedAnswer
+from anyres_agent.model.conversation import ImageLike, Message
+from anyres_agent.model.frame import CoordinateSpace, Frame
+from anyres_agent.tools import Action
 
 
 class HistoryStep(BaseModel):

@@ -13,12 +13,12 @@ from typing import Any, ClassVar
 
 from pydantic import ValidationError
 
-from model.answer import Box, GroundedAction, ParsedAnswer, ParseError
-from model.conversation import ImageLike, ImagePart, Message, TextPart
-from model.families.base import HistoryStep
-from model.families.textparse import LiteralError, as_numbers, bounded, strip_chat_tokens
-from model.frame import CoordinateSpace, Frame, FrameError
-from tools import (
+from anyres_agent.model.answer import Box, GroundedAction, ParsedAnswer, ParseError
+from anyres_agent.model.conversation import ImageLike, ImagePart, Message, TextPart
+from anyres_agent.model.families.base import HistoryStep
+from anyres_agent.model.families.textparse import LiteralError, as_numbers, bounded, strip_chat_tokens
+from anyres_agent.model.frame import CoordinateSpace, Frame, FrameError
+from anyres_agent.tools import (
     Action,
     InvalidActionError,
     Scroll,

@@ -9,8 +9,8 @@ Checkpoint defaults: min_pixels 3,136, max_pixels 12,845,056 (preprocessor_confi
 
 from __future__ import annotations
 
-from model.families.toolcall import ToolCallFamily
-from model.frame import CHECKPOINT_MAX_PIXELS, CHECKPOINT_MIN_PIXELS, QWEN_FACTOR, Frame
+from anyres_agent.model.families.toolcall import ToolCallFamily
+from anyres_agent.model.frame import CHECKPOINT_MAX_PIXELS, CHECKPOINT_MIN_PIXELS, QWEN_FACTOR, Frame
 
 
 class Qwen25VL(ToolCallFamily):

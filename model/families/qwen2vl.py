@@ -16,9 +16,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from model.answer import Box, GroundedAction
-from model.conversation import ImageLike, ImagePart, Message, TextPart
-from model.families.common import (
+from anyres_agent.model.answer import Box, GroundedAction
+from anyres_agent.model.conversation import ImageLike, ImagePart, Message, TextPart
+from anyres_agent.model.families.common import (
     TEXT_FIELDS,
     FamilyBase,
     action_text,
@@ -30,9 +30,16 @@ from model.families.common import (
     text_action,
     wait_seconds,
 )
-from model.families.textparse import MAX_CALLS, LiteralError, as_numbers, numbers, parse_literal, split_think
-from model.frame import CHECKPOINT_MAX_PIXELS, CHECKPOINT_MIN_PIXELS, QWEN_FACTOR, Frame
-from tools import Action
+from anyres_agent.model.families.textparse import (
+    MAX_CALLS,
+    LiteralError,
+    as_numbers,
+    numbers,
+    parse_literal,
+    split_think,
+)
+from anyres_agent.model.frame import CHECKPOINT_MAX_PIXELS, CHECKPOINT_MIN_PIXELS, QWEN_FACTOR, Frame
+from anyres_agent.tools import Action
 
 FN_NAME, FN_ARGS, FN_RESULT, FN_EXIT = "✿FUNCTION✿", "✿ARGS✿", "✿RESULT✿", "✿RETURN✿"
 _MARK = re.compile(

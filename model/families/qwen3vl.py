@@ -7,8 +7,8 @@ from Qwen3-VL's preprocessor_config.json: shortest_edge 65,536, longest_edge 16,
 
 from __future__ import annotations
 
-from model.families.toolcall import ToolCallFamily
-from model.frame import QWEN3_FACTOR, QWEN3_MAX_PIXELS, QWEN3_MIN_PIXELS, Frame
+from anyres_agent.model.families.toolcall import ToolCallFamily
+from anyres_agent.model.frame import QWEN3_FACTOR, QWEN3_MAX_PIXELS, QWEN3_MIN_PIXELS, Frame
 
 
 class Qwen3VL(ToolCallFamily):

@@ -15,9 +15,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from model.answer import Box, GroundedAction
-from model.conversation import ImageLike, ImagePart, Message, TextPart
-from model.families.common import (
+from anyres_agent.model.answer import Box, GroundedAction
+from anyres_agent.model.conversation import ImageLike, ImagePart, Message, TextPart
+from anyres_agent.model.families.common import (
     FamilyBase,
     action_text,
     click_name,
@@ -29,9 +29,9 @@ from model.families.common import (
     text_action,
     wait_seconds,
 )
-from model.families.textparse import MAX_CALLS, LiteralError, as_numbers, numbers, parse_literal
-from model.frame import QWEN_FACTOR, Frame
-from tools import Action, swipe_end_for_scroll
+from anyres_agent.model.families.textparse import MAX_CALLS, LiteralError, as_numbers, numbers, parse_literal
+from anyres_agent.model.frame import QWEN_FACTOR, Frame
+from anyres_agent.tools import Action, swipe_end_for_scroll
 
 SHOWUI_MIN_PIXELS = 256 * 28 * 28
 SHOWUI_MAX_PIXELS = 1344 * 28 * 28

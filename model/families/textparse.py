@@ -363,4 +363,3 @@ def as_numbers(value: Any) -> list[float]:
         elif isinstance(item, str):
             out.extend(numbers(item, 4))
     return out
-

@@ -15,9 +15,9 @@ import re
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from model.answer import Box, GroundedAction
-from model.conversation import ImageLike, ImagePart, Message, TextPart
-from model.families.common import (
+from anyres_agent.model.answer import Box, GroundedAction
+from anyres_agent.model.conversation import ImageLike, ImagePart, Message, TextPart
+from anyres_agent.model.families.common import (
     FamilyBase,
     click_name,
     fail,
@@ -28,9 +28,9 @@ from model.families.common import (
     text_action,
     wait_seconds,
 )
-from model.families.textparse import find_calls, first_call, numbers, split_think
-from model.frame import Frame
-from tools import Action, swipe_end_for_scroll
+from anyres_agent.model.families.textparse import find_calls, first_call, numbers, split_think
+from anyres_agent.model.frame import Frame
+from anyres_agent.tools import Action, swipe_end_for_scroll
 
 NAMES = frozenset(
     {

@@ -17,9 +17,9 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from model.answer import Box, GroundedAction
-from model.conversation import ImageLike, ImagePart, Message, TextPart
-from model.families.common import (
+from anyres_agent.model.answer import Box, GroundedAction
+from anyres_agent.model.conversation import ImageLike, ImagePart, Message, TextPart
+from anyres_agent.model.families.common import (
     TEXT_FIELDS,
     FamilyBase,
     action_text,
@@ -31,7 +31,7 @@ from model.families.common import (
     text_action,
     wait_seconds,
 )
-from model.families.textparse import (
+from anyres_agent.model.families.textparse import (
     MAX_CALLS,
     LiteralError,
     as_numbers,
@@ -39,9 +39,9 @@ from model.families.textparse import (
     parse_object,
     split_think,
 )
-from model.families.toolschema import COMPUTER_ACTIONS, nous_system_prompt, tool_schema
-from model.frame import Frame
-from tools import Action
+from anyres_agent.model.families.toolschema import COMPUTER_ACTIONS, nous_system_prompt, tool_schema
+from anyres_agent.model.frame import Frame
+from anyres_agent.tools import Action
 
 _BUTTONS = {"left_click": ("left", 1), "right_click": ("right", 1), "middle_click": ("middle", 1)}
 _BUTTONS |= {"double_click": ("left", 2), "triple_click": ("left", 3)}

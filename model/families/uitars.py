@@ -8,8 +8,8 @@ apply: min_pixels 3,136, max_pixels 12,845,056.
 
 from __future__ import annotations
 
-from model.families.thoughtaction import ThoughtActionFamily
-from model.frame import CHECKPOINT_MAX_PIXELS, CHECKPOINT_MIN_PIXELS, QWEN_FACTOR
+from anyres_agent.model.families.thoughtaction import ThoughtActionFamily
+from anyres_agent.model.frame import CHECKPOINT_MAX_PIXELS, CHECKPOINT_MIN_PIXELS, QWEN_FACTOR
 
 BOX = "<|box_start|>(x1,y1)<|box_end|>"
 LINES = {

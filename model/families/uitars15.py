@@ -10,8 +10,8 @@ The prompts are COMPUTER_USE_DOUBAO / MOBILE_USE_DOUBAO / GROUNDING_DOUBAO (code
 
 from __future__ import annotations
 
-from model.families.thoughtaction import ThoughtActionFamily
-from model.frame import CHECKPOINT_MAX_PIXELS, QWEN_FACTOR
+from anyres_agent.model.families.thoughtaction import ThoughtActionFamily
+from anyres_agent.model.frame import CHECKPOINT_MAX_PIXELS, QWEN_FACTOR
 
 UITARS15_MIN_PIXELS = 100 * 28 * 28  # 78,400
 POINT = "<point>x1 y1</point>"

@@ -11,10 +11,10 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
-from environments import ExecutionResult, Observation, Screenshot, Size
-from model.conversation import ModelRequest
-from model.families import get_family
-from tools import Action
+from anyres_agent.environments import ExecutionResult, Observation, Screenshot, Size
+from anyres_agent.model.conversation import ModelRequest
+from anyres_agent.model.families import get_family
+from anyres_agent.tools import Action
 
 Run = Callable[[Coroutine[Any, Any, Any]], Any]
 """Runs a coroutine on the session's event loop (Playwright objects belong to the loop that made them)."""

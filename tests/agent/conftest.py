@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from agent_fakes import Run
 
-from agent.demo_site import DemoSite, serve_demo_site
+from anyres_agent.agent.demo_site import DemoSite, serve_demo_site
 
 
 @pytest.fixture(scope="session")

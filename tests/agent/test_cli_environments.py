@@ -19,12 +19,12 @@ from agent_fakes import Run
 from fake_adb import FakeAdbServer, FakeDevice
 from x_display import XScreen
 
-from agent.cli import UsageError, build_parser, main
-from agent.cli.run import open_environment, settings_from_args
-from agent.config import Settings
-from environments.android import AndroidEnvironment
-from environments.desktop import DesktopEnvironment
-from environments.gym_env import GymEnvironment
+from anyres_agent.agent.cli import UsageError, build_parser, main
+from anyres_agent.agent.cli.run import open_environment, settings_from_args
+from anyres_agent.agent.config import Settings
+from anyres_agent.environments.android import AndroidEnvironment
+from anyres_agent.environments.desktop import DesktopEnvironment
+from anyres_agent.environments.gym_env import GymEnvironment
 
 
 def _settings(*flags: str) -> Settings:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from agent.cli import main
+from anyres_agent.agent.cli import main
 
 QWEN25_CLICK = (
     '<tool_call>\n{"name": "computer_use", "arguments": {"action": "left_click", "coordinate": [658, 364]}}\n'
@@ -98,9 +99,7 @@ def test_bad_input_is_one_line_and_exit_2(capsys, argv, message):
 def test_the_installed_command_prints_no_traceback():
     result = subprocess.run(
         [
-            sys.executable,
-            "-m",
-            "agent",
+            str(Path(sys.executable).with_name("agent")),  # the console script pip installed
             "parse",
             "--family",
             "uitars15",

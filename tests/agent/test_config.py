@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.config import AgentConfig, ConfigError, load_settings
+from anyres_agent.agent.config import AgentConfig, ConfigError, load_settings
 
 
 def test_defaults_are_small_and_safe() -> None:

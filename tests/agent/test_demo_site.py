@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import urllib.request
 
-from agent.demo_site import PAGES, serve_demo_site
+from anyres_agent.agent.demo_site import PAGES, serve_demo_site
 
 
 def test_every_page_is_served_from_loopback_and_fetches_nothing_else() -> None:

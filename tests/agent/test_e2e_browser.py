@@ -9,15 +9,15 @@ from typing import Any
 import pytest
 from agent_fakes import Run, family, prompt_text
 
-from agent.api import Agent, RunResult
-from agent.config import AgentConfig
-from agent.demo_site import DemoSite
-from agent.demo_site.script import DemoScript
-from agent.guards import ConfirmationRequest, Decision
-from environments.browser import BrowserEnvironment
-from model.backends import ScriptedBackend
-from model.conversation import ModelRequest, pixels
-from tools import Click, Finish, Type
+from anyres_agent.agent.api import Agent, RunResult
+from anyres_agent.agent.config import AgentConfig
+from anyres_agent.agent.demo_site import DemoSite
+from anyres_agent.agent.demo_site.script import DemoScript
+from anyres_agent.agent.guards import ConfirmationRequest, Decision
+from anyres_agent.environments.browser import BrowserEnvironment
+from anyres_agent.model.backends import ScriptedBackend
+from anyres_agent.model.conversation import ModelRequest, pixels
+from anyres_agent.tools import Click, Finish, Type
 
 TASK = "Create an account for Ada Lovelace (ada@example.com) on the Pro plan."
 RED_BORDER = (220, 38, 38)  # the terms dialog's border colour (#dc2626)

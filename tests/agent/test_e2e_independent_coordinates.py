@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 from agent_fakes import Run
 
-from agent.api import Agent
-from agent.config import AgentConfig
-from environments.browser import BrowserEnvironment
-from model.backends import ScriptedBackend
-from model.conversation import ModelRequest, pixels
-from model.families import get_family
+from anyres_agent.agent.api import Agent
+from anyres_agent.agent.config import AgentConfig
+from anyres_agent.environments.browser import BrowserEnvironment
+from anyres_agent.model.backends import ScriptedBackend
+from anyres_agent.model.conversation import ModelRequest, pixels
+from anyres_agent.model.families import get_family
 
 PAGE = """<!doctype html><html><body style="margin:0">
 <button id="target" style="position:absolute; left:{left}px; top:{top}px; width:90px; height:40px">Go</button>

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PIL import Image, ImageDraw, ImageFont
 
-from agent.config import AgentConfig
-from agent.guards import (
+from anyres_agent.agent.config import AgentConfig
+from anyres_agent.agent.guards import (
     LoopTracker,
     Usage,
     assess_risk,
@@ -14,7 +14,7 @@ from agent.guards import (
     changed_fraction,
     thumbnail,
 )
-from tools import CallUser, Click, Finish, Scroll, Type
+from anyres_agent.tools import CallUser, Click, Finish, Scroll, Type
 
 
 def _screen(checked: bool = False, typed: str = "") -> Image.Image:

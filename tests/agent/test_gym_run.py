@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from agent_fakes import Run, family, prompt_text, scripted
 
-from agent.api import Agent
-from agent.config import AgentConfig
-from environments.gym_env import GymEnvironment
-from model.backends import ScriptedBackend
-from tools import Choose, Finish
+from anyres_agent.agent.api import Agent
+from anyres_agent.agent.config import AgentConfig
+from anyres_agent.environments.gym_env import GymEnvironment
+from anyres_agent.model.backends import ScriptedBackend
+from anyres_agent.tools import Choose, Finish
 
 # FrozenLake's 4x4 map without slipping: S at the top-left, G at the bottom-right, holes in between.
 WINNING_MOVES = ["DOWN", "DOWN", "RIGHT", "RIGHT", "DOWN", "RIGHT"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PIL import Image
 
-from agent.history import HistoryPolicy, ImageStore, StepMemory
-from model.families.base import HistoryStep
+from anyres_agent.agent.history import HistoryPolicy, ImageStore, StepMemory
+from anyres_agent.model.families.base import HistoryStep
 
 
 def _memories(count: int) -> list[StepMemory]:

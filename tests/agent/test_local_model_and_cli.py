@@ -10,12 +10,12 @@ from pathlib import Path
 from agent_fakes import FakeScreen, family, scripted
 from tiny_models import build_tiny_qwen2vl
 
-from agent.api import Agent
-from agent.cli import main
-from agent.config import AgentConfig
-from agent.trajectory import read_trajectory
-from model.backends import ScriptedBackend, open_backend
-from tools import Click, Finish
+from anyres_agent.agent.api import Agent
+from anyres_agent.agent.cli import main
+from anyres_agent.agent.config import AgentConfig
+from anyres_agent.agent.trajectory import read_trajectory
+from anyres_agent.model.backends import ScriptedBackend, open_backend
+from anyres_agent.tools import Click, Finish
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,7 +46,7 @@ def test_a_tiny_random_model_runs_the_real_local_path_and_stops_cleanly(tmp_path
 def test_agent_run_without_weights_prints_one_paragraph_and_exits_1(tmp_path: Path) -> None:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HUB_CACHE": str(tmp_path / "hub"), "COLUMNS": "200"}
     result = subprocess.run(
-        [sys.executable, "-m", "agent", "run", "--task", "Sign up as Ada", "--url", "demo",
+        [sys.executable, "-m", "anyres_agent", "run", "--task", "Sign up as Ada", "--url", "demo",
          "--record", str(tmp_path / "run")],
         capture_output=True, text=True, cwd=ROOT, env=env, timeout=120,
     )  # fmt: skip

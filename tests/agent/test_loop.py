@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from agent_fakes import FakeScreen, family, prompt_text, scripted
 
-from agent.api import Agent
-from agent.config import AgentConfig
-from agent.guards import ConfirmationRequest, Decision
-from agent.loop import STEPS, RunState, run_step
-from agent.trajectory import read_trajectory
-from model.backends import ScriptedBackend
-from tools import Answer, CallUser, Click, Finish, Type
+from anyres_agent.agent.api import Agent
+from anyres_agent.agent.config import AgentConfig
+from anyres_agent.agent.guards import ConfirmationRequest, Decision
+from anyres_agent.agent.loop import STEPS, RunState, run_step
+from anyres_agent.agent.trajectory import read_trajectory
+from anyres_agent.model.backends import ScriptedBackend
+from anyres_agent.tools import Answer, CallUser, Click, Finish, Type
 
 BUTTONS = {"ok": (40, 40, 160, 80), "pay": (40, 120, 160, 160), "dead": (400, 300, 600, 380)}
 FAM = family("qwen25vl")
@@ -203,7 +203,7 @@ def test_other_families_drive_the_same_loop(name: str) -> None:
 
 def test_frames_take_the_models_pixel_budget_unless_the_config_sets_one() -> None:
     """A 1,280-token server must get 1,280-token frames, or every absolute coordinate moves."""
-    from model.backends import resolve_model
+    from anyres_agent.model.backends import resolve_model
 
     seen: list[tuple[int, int]] = []
 

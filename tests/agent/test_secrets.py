@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.secrets import SecretError, SecretStore, placeholders_in
-from tools import Type
+from anyres_agent.agent.secrets import SecretError, SecretStore, placeholders_in
+from anyres_agent.tools import Type
 
 
 def test_values_come_from_a_file_and_the_environment_which_wins(tmp_path: Path) -> None:
@@ -67,10 +67,10 @@ def test_mask_catches_the_value_as_urls_reprs_json_and_html_carry_it() -> None:
 
 
 def test_a_person_editing_an_action_with_a_literal_password_leaves_only_the_placeholder() -> None:
-    from agent.confirmation import apply_decision
-    from agent.guards import Decision
-    from agent.state import RunState
-    from agent.trajectory import PlannedAction, StepRecord
+    from anyres_agent.agent.confirmation import apply_decision
+    from anyres_agent.agent.guards import Decision
+    from anyres_agent.agent.state import RunState
+    from anyres_agent.agent.trajectory import PlannedAction, StepRecord
 
     store = SecretStore({"PW": "hunter2-long"})
     state = RunState(run_id="r", task="log in")
@@ -84,8 +84,8 @@ def test_a_person_editing_an_action_with_a_literal_password_leaves_only_the_plac
 def test_execute_with_secrets_fills_values_in_and_masks_what_the_device_says() -> None:
     import asyncio
 
-    from agent.secrets import execute_with_secrets
-    from environments import ActionRejectedError, ExecutionResult
+    from anyres_agent.agent.secrets import execute_with_secrets
+    from anyres_agent.environments import ActionRejectedError, ExecutionResult
 
     class Echo:
         """A device that quotes what it typed in its note, and refuses the second time."""

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from agent.guards import GuardDecision
-from agent.report import render_report, write_report
-from agent.secrets import SecretStore
-from agent.trajectory import (
+from anyres_agent.agent.guards import GuardDecision
+from anyres_agent.agent.report import render_report, write_report
+from anyres_agent.agent.secrets import SecretStore
+from anyres_agent.agent.trajectory import (
     Attempt,
     ObservationInfo,
     PlannedAction,
@@ -98,7 +98,7 @@ def test_a_crashed_run_without_run_json_still_reports(tmp_path: Path) -> None:
 def test_agent_report_names_a_damaged_file_instead_of_a_traceback(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from agent.cli import main
+    from anyres_agent.agent.cli import main
 
     (tmp_path / "steps").mkdir()
     (tmp_path / "steps" / "0001.json").write_text('{"index": "one"}')

@@ -28,9 +28,9 @@ sys.path.append(str(Path(__file__).resolve().parents[1]))  # page_server
 from local_site import serve_site
 from x_display import XScreen
 
-from environments.browser import BrowserEnvironment
-from environments.browser_launch import start_browser
-from environments.desktop import DesktopEnvironment
+from anyres_agent.environments.browser import BrowserEnvironment
+from anyres_agent.environments.browser_launch import start_browser
+from anyres_agent.environments.desktop import DesktopEnvironment
 
 BUDGET = 1.2
 IMAGE_LIMIT_MS = 10.0

@@ -24,12 +24,12 @@ sys.path.append(str(Path(__file__).resolve().parents[1]))  # page_server
 
 from page_server import PageServer
 
-from agent.testing import UI, BrowserHost, LocateCache, ModelSetup
-from agent.testing.record import StepSummary
-from model.answer import Box
-from model.backends import ScriptedBackend
-from model.conversation import ModelRequest
-from model.families import get_family
+from anyres_agent.agent.testing import UI, BrowserHost, LocateCache, ModelSetup
+from anyres_agent.agent.testing.record import StepSummary
+from anyres_agent.model.answer import Box
+from anyres_agent.model.backends import ScriptedBackend
+from anyres_agent.model.conversation import ModelRequest
+from anyres_agent.model.families import get_family
 
 LABELS = [
     "Profile",

@@ -37,13 +37,13 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "environments"))  # x_display
 
-from agent.api import Agent
-from agent.config import AgentConfig
-from agent.loop import StepEvent
-from model.backends import ScriptedBackend
-from model.conversation import ModelRequest
-from model.families import get_family
-from tools import Click
+from anyres_agent.agent.api import Agent
+from anyres_agent.agent.config import AgentConfig
+from anyres_agent.agent.loop import StepEvent
+from anyres_agent.model.backends import ScriptedBackend
+from anyres_agent.model.conversation import ModelRequest
+from anyres_agent.model.families import get_family
+from anyres_agent.tools import Click
 
 FAMILY = get_family("qwen25vl")
 BLANK_SPOTS = ((900, 200), (1000, 500))
@@ -180,8 +180,8 @@ def report(row: dict[str, Any]) -> None:
 
 
 async def browser_bench(steps: int, memory_steps: int, tmp: Path) -> None:
-    from agent.demo_site import serve_demo_site
-    from environments.browser import BrowserEnvironment
+    from anyres_agent.agent.demo_site import serve_demo_site
+    from anyres_agent.environments.browser import BrowserEnvironment
 
     with serve_demo_site() as site:
         env = await BrowserEnvironment.launch(site.url, viewport=(1280, 720), settle_s=0.0)
@@ -265,7 +265,7 @@ async def desktop_bench(steps: int, tmp: Path) -> None:
     from Xlib.display import Display
     from Xlib.ext import xtest
 
-    from environments.desktop import DesktopEnvironment
+    from anyres_agent.environments.desktop import DesktopEnvironment
 
     for change in ("small", "whole"):
         screen = XScreen(1920, 1080, tmp, True, CHANGING_APP, change)

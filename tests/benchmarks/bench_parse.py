@@ -13,9 +13,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from model.answer import ParseError
-from model.families import FAMILY_NAMES, get_family
-from tools import action_from_call
+from anyres_agent.model.answer import ParseError
+from anyres_agent.model.families import FAMILY_NAMES, get_family
+from anyres_agent.tools import action_from_call
 
 MEGABYTE = 1_000_000
 SCRIPT = [

@@ -22,8 +22,8 @@ from collections.abc import Callable
 
 from PIL import Image, ImageChops, ImageDraw, ImageFont, ImageStat
 
-from model.backends.images import encode_image, prepare_screenshot
-from model.frame import CHECKPOINT_MAX_PIXELS, CLASS_DEFAULT_MAX_PIXELS, Frame
+from anyres_agent.model.backends.images import encode_image, prepare_screenshot
+from anyres_agent.model.frame import CHECKPOINT_MAX_PIXELS, CLASS_DEFAULT_MAX_PIXELS, Frame
 
 FORMATS: list[tuple[str, Callable[[Image.Image], bytes]]] = [
     ("png (zlib 1, our default)", lambda im: encode_image(im, "png")),

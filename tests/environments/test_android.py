@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from fake_adb import ADB_KEYBOARD, LATIN_IME, FakeAdbServer, FakeDevice
 
-from environments import ActionRejectedError, DeviceUnavailableError
-from environments.android import AndroidEnvironment, input_text_arg
-from tools import Back, Click, Home, Key, LongPress, Navigate, OpenApp, Scroll, Swipe, Type
+from anyres_agent.environments import ActionRejectedError, DeviceUnavailableError
+from anyres_agent.environments.android import AndroidEnvironment, input_text_arg
+from anyres_agent.tools import Back, Click, Home, Key, LongPress, Navigate, OpenApp, Scroll, Swipe, Type
 
 Run = Callable[[Coroutine[Any, Any, Any]], Any]
 SERIAL = "emulator-5554"

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from local_site import Site
 
-from environments import ActionRejectedError, DeviceUnavailableError
-from environments.browser import BrowserEnvironment
-from tools import Back, Click, Key, Navigate, OpenApp, Scroll, Type
+from anyres_agent.environments import ActionRejectedError, DeviceUnavailableError
+from anyres_agent.environments.browser import BrowserEnvironment
+from anyres_agent.tools import Back, Click, Key, Navigate, OpenApp, Scroll, Type
 
 Run = Callable[[Coroutine[Any, Any, Any]], Any]
 

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from local_site import Site
 
-from environments import DeviceUnavailableError
-from environments import browser_launch as launch
-from environments.browser import BrowserEnvironment
-from tools import Click, Navigate
+from anyres_agent.environments import DeviceUnavailableError
+from anyres_agent.environments import browser_launch as launch
+from anyres_agent.environments.browser import BrowserEnvironment
+from anyres_agent.tools import Click, Navigate
 
 Run = Callable[[Coroutine[Any, Any, Any]], Any]
 

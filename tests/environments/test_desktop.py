@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from x_display import XScreen
 
-from environments import ActionRejectedError, DeviceUnavailableError
-from environments.desktop import DesktopEnvironment
-from tools import Click, Drag, Key, Navigate, Scroll, Type
+from anyres_agent.environments import ActionRejectedError, DeviceUnavailableError
+from anyres_agent.environments.desktop import DesktopEnvironment
+from anyres_agent.tools import Click, Drag, Key, Navigate, Scroll, Type
 
 Run = Callable[[Coroutine[Any, Any, Any]], Any]
 
@@ -146,8 +146,8 @@ def test_pyautogui_input_works_too(screen: XScreen, run: Run) -> None:
 
 PYAUTOGUI_WITH_A_DEAD_DISPLAY = """
 import asyncio, os, sys
-from environments.desktop import DesktopEnvironment
-from tools import Click
+from anyres_agent.environments.desktop import DesktopEnvironment
+from anyres_agent.tools import Click
 env = DesktopEnvironment(display=sys.argv[1], input_backend="pyautogui")
 asyncio.run(env.execute(Click(x=int(sys.argv[2]), y=int(sys.argv[3]))))
 asyncio.run(env.close())
@@ -200,7 +200,7 @@ def test_an_unknown_monitor_lists_the_real_ones(screen: XScreen, tmp_path: Path)
 def test_pillow_keeps_freed_frames_unless_the_user_chose(monkeypatch: pytest.MonkeyPatch) -> None:
     from PIL import Image
 
-    from environments.desktop import keep_image_blocks
+    from anyres_agent.environments.desktop import keep_image_blocks
 
     before = Image.core.get_blocks_max()
     try:
@@ -216,7 +216,7 @@ def test_pillow_keeps_freed_frames_unless_the_user_chose(monkeypatch: pytest.Mon
 
 
 def test_text_is_typed_in_runs_so_remapped_characters_get_time() -> None:
-    from environments.desktop_input import _runs_by_keymap
+    from anyres_agent.environments.desktop_input import _runs_by_keymap
 
     assert _runs_by_keymap("hello wörld!\n") == [("hello w", False), ("ö", True), ("rld!\n", False)]
     assert _runs_by_keymap("你好 ok") == [("你好", True), (" ok", False)]

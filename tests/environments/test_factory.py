@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from environments import Environment, open_environment
-from environments.gym_env import GymEnvironment
+from anyres_agent.environments import Environment, open_environment
+from anyres_agent.environments.gym_env import GymEnvironment
 
 Run = Callable[[Coroutine[Any, Any, Any]], Any]
 

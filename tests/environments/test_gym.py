@@ -10,9 +10,9 @@ import jsonschema
 import numpy as np
 import pytest
 
-from environments import ActionRejectedError
-from environments.gym_env import GymEnvironment
-from tools import Choose, Click
+from anyres_agent.environments import ActionRejectedError
+from anyres_agent.environments.gym_env import GymEnvironment
+from anyres_agent.tools import Choose, Click
 
 Run = Callable[[Coroutine[Any, Any, Any]], Any]
 

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from environments.png import PngEncoder, adler32_combine, encode_png
-from environments.screenshot import Screenshot
+from anyres_agent.environments.png import PngEncoder, adler32_combine, encode_png
+from anyres_agent.environments.screenshot import Screenshot
 
 
 def decode(png: bytes) -> Image.Image:

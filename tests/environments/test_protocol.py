@@ -7,8 +7,15 @@ import io
 import pytest
 from PIL import Image
 
-from environments import ActionRejectedError, Observation, Screenshot, Size, check_on_screen, png_size
-from tools import Click, Drag, Type
+from anyres_agent.environments import (
+    ActionRejectedError,
+    Observation,
+    Screenshot,
+    Size,
+    check_on_screen,
+    png_size,
+)
+from anyres_agent.tools import Click, Drag, Type
 
 
 def _png(width: int, height: int) -> bytes:

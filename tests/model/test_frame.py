@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import smart_resize as hf_smart_resize
 
-from model.frame import (
+from anyres_agent.model.frame import (
     CHECKPOINT_MAX_PIXELS,
     CHECKPOINT_MIN_PIXELS,
     CLASS_DEFAULT_MAX_PIXELS,

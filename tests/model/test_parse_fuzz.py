@@ -18,9 +18,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from model.answer import ParsedAnswer, ParseError
-from model.families import FAMILY_NAMES, get_family
-from tools import action_from_call
+from anyres_agent.model.answer import ParsedAnswer, ParseError
+from anyres_agent.model.families import FAMILY_NAMES, get_family
+from anyres_agent.tools import action_from_call
 
 REAL = [
     c["text"] for c in json.loads((Path(__file__).parent / "families/fixtures/real_outputs.json").read_text())

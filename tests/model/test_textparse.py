@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model.families.textparse import MAX_DEPTH, LiteralError, parse_literal, tolerant_literal
+from anyres_agent.model.families.textparse import MAX_DEPTH, LiteralError, parse_literal, tolerant_literal
 
 JSON_VALUES = st.recursive(
     st.none()

@@ -8,8 +8,8 @@ import math
 import jsonschema
 import pytest
 
-import tools
-from tools import InvalidActionError, action_from_call, function_schemas, parse_action
+import anyres_agent.tools as tools
+from anyres_agent.tools import InvalidActionError, action_from_call, function_schemas, parse_action
 
 VALID_EXAMPLES = {
     "click": {"x": 10, "y": 20, "button": "right", "count": 2},

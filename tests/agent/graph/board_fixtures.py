@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from board_site import BoardScript, BoardSite
 
-from agent.config import AgentConfig
-from agent.graph import GuiSession, SessionRegistry
-from environments.browser import BrowserEnvironment
-from model.backends import ScriptedBackend
-from model.families import get_family
-from tools import Action
+from anyres_agent.agent.config import AgentConfig
+from anyres_agent.agent.graph import GuiSession, SessionRegistry
+from anyres_agent.environments.browser import BrowserEnvironment
+from anyres_agent.model.backends import ScriptedBackend
+from anyres_agent.model.families import get_family
+from anyres_agent.tools import Action
 
 
 @pytest.fixture(name="board_site", scope="session")

@@ -15,8 +15,8 @@ from typing import Any
 
 from page_server import PageServer, Reply
 
-from model.conversation import ModelRequest
-from tools import Click, Finish
+from anyres_agent.model.conversation import ModelRequest
+from anyres_agent.tools import Click, Finish
 
 ITEMS = {"build": "Build", "test": "Test", "tag": "Tag", "publish": "Publish"}
 

@@ -10,10 +10,17 @@ from agent_fakes import FakeScreen, family, prompt_text, scripted
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
-from agent.config import AgentConfig
-from agent.graph import GuiSession, ResumeError, build_gui_graph, parse_resume, read_run, write_run
-from model.backends import ScriptedBackend
-from tools import Click, Finish
+from anyres_agent.agent.config import AgentConfig
+from anyres_agent.agent.graph import (
+    GuiSession,
+    ResumeError,
+    build_gui_graph,
+    parse_resume,
+    read_run,
+    write_run,
+)
+from anyres_agent.model.backends import ScriptedBackend
+from anyres_agent.tools import Click, Finish
 
 BUTTONS = {"keep": (20, 20, 140, 70), "delete": (200, 20, 320, 70)}
 CONFIG = {"configurable": {"thread_id": "t"}}

@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
-from agent.config import AgentConfig
-from agent.demo_site import DemoSite
-from agent.graph import GuiSession, SessionRegistry
-from agent.graph.example import DEMO_PASSWORD, JobScript, build_job_graph, run_job
-from environments.browser import BrowserEnvironment
-from model.backends import ScriptedBackend
-from model.families import get_family
+from anyres_agent.agent.config import AgentConfig
+from anyres_agent.agent.demo_site import DemoSite
+from anyres_agent.agent.graph import GuiSession, SessionRegistry
+from anyres_agent.agent.graph.example import DEMO_PASSWORD, JobScript, build_job_graph, run_job
+from anyres_agent.environments.browser import BrowserEnvironment
+from anyres_agent.model.backends import ScriptedBackend
+from anyres_agent.model.families import get_family
 
 PAGE_STATE = "() => ({url: location.pathname, payment: window.demoPayment || null})"
 
@@ -86,7 +86,7 @@ def test_a_rejected_payment_is_never_clicked_and_the_verifier_sees_the_failure(
 
 @pytest.mark.parametrize("missing", ["task", "subtasks"])
 def test_the_gui_node_says_what_it_needs_when_the_state_has_no_task(missing: str) -> None:
-    from agent.graph import GuiAgentNode
+    from anyres_agent.agent.graph import GuiAgentNode
 
     node = GuiAgentNode(lambda thread_id: None)  # type: ignore[arg-type, return-value]
     with pytest.raises(ValueError, match="set 'task' or a non-empty 'subtasks'"):

@@ -20,7 +20,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from langgraph.graph import END, START, StateGraph
 
-from agent.graph import NOT_REPEATED, GuiAgentNode, GuiJobState, SessionRegistry, build_gui_graph
+from anyres_agent.agent.graph import NOT_REPEATED, GuiAgentNode, GuiJobState, SessionRegistry, build_gui_graph
 
 TASK = "Tick off every item of the release checklist."
 EXACTLY_ONCE = dict.fromkeys(ITEMS, 1)

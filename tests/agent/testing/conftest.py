@@ -9,9 +9,9 @@ import pytest
 from ui_harness import MakeUI, Opened
 from ui_site import LoginSite, PageOracle
 
-from agent.testing import UI, BrowserHost, LocateCache, ModelSetup
-from model.backends import ScriptedBackend
-from model.families import get_family
+from anyres_agent.agent.testing import UI, BrowserHost, LocateCache, ModelSetup
+from anyres_agent.model.backends import ScriptedBackend
+from anyres_agent.model.families import get_family
 
 
 @pytest.fixture(scope="session")

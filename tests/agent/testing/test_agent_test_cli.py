@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from ui_site import LoginSite, PageOracle, banner_says
 
-from agent.cli import build_parser, main
-from agent.cli import test as agent_test
-from agent.testing import UI, BrowserHost
-from model.backends import ScriptedBackend
-from model.families import get_family
+from anyres_agent.agent.cli import build_parser, main
+from anyres_agent.agent.cli import test as agent_test
+from anyres_agent.agent.testing import UI, BrowserHost
+from anyres_agent.model.backends import ScriptedBackend
+from anyres_agent.model.families import get_family
 
 FLOW = """\
 name: {name}

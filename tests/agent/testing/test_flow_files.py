@@ -7,8 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from agent.testing.flows import DragArgs, FlowError, QueryArgs, TypeArgs, WaitUntilArgs, load_flows
-from agent.testing.junit import CaseResult, write_junit
+from anyres_agent.agent.testing.flows import (
+    DragArgs,
+    FlowError,
+    QueryArgs,
+    TypeArgs,
+    WaitUntilArgs,
+    load_flows,
+)
+from anyres_agent.agent.testing.junit import CaseResult, write_junit
 
 LOGIN_FLOW = """\
 name: sign in
@@ -132,7 +139,7 @@ def test_junit_has_one_case_per_flow_with_failures_and_errors(tmp_path: Path) ->
 def test_the_step_kinds_are_the_step_models_own() -> None:
     from typing import get_args
 
-    from agent.testing.flows import STEP_KINDS, Step
+    from anyres_agent.agent.testing.flows import STEP_KINDS, Step
 
     assert get_args(Step.model_fields["kind"].annotation) == STEP_KINDS
     assert "wait_until" in STEP_KINDS

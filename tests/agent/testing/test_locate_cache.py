@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
-from agent.testing.locate_cache import (
+from anyres_agent.agent.testing.locate_cache import (
     CacheEntry,
     CacheFileError,
     LocateCache,
@@ -16,8 +16,8 @@ from agent.testing.locate_cache import (
     normalize_page,
     read_entries,
 )
-from agent.testing.phash import distance, hash_region, region_hash
-from model.answer import Box
+from anyres_agent.agent.testing.phash import distance, hash_region, region_hash
+from anyres_agent.model.answer import Box
 
 
 def _screen(button_at: tuple[int, int], label: str = "Login", fill: str = "#2563eb") -> Image.Image:

@@ -19,8 +19,8 @@ sys.path.insert(0, {str(HERE)!r})
 import pytest
 from ui_site import LoginSite, PageOracle, banner_says
 
-from model.backends import ScriptedBackend
-from model.families import get_family
+from anyres_agent.model.backends import ScriptedBackend
+from anyres_agent.model.families import get_family
 
 CURRENT = {{}}
 SITE = LoginSite()
@@ -80,9 +80,10 @@ def test_without_a_ui_is_untouched():
 def _plugin_args() -> list[str]:
     """Load the plugin by name unless the installed package already registers it (pytest11)."""
     registered = any(
-        ep.value == "agent.pytest_plugin" for ep in importlib.metadata.entry_points(group="pytest11")
+        ep.value == "anyres_agent.agent.pytest_plugin"
+        for ep in importlib.metadata.entry_points(group="pytest11")
     )
-    return [] if registered else ["-p", "agent.pytest_plugin"]
+    return [] if registered else ["-p", "anyres_agent.agent.pytest_plugin"]
 
 
 def test_fixtures_run_ui_tests_and_a_failed_one_gets_an_html_report(pytester: pytest.Pytester) -> None:
@@ -123,7 +124,7 @@ def test_options_are_listed_in_help(pytester: pytest.Pytester) -> None:
 def test_loading_the_plugin_imports_no_browser_and_no_model() -> None:
     code = (
         "import sys, agent.pytest_plugin\n"
-        "heavy = ('playwright', 'torch', 'transformers', 'agent.testing')\n"
+        "heavy = ('playwright', 'torch', 'transformers', 'anyres_agent.agent.testing')\n"
         "print(','.join(m for m in heavy if m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -12,15 +12,15 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
-from agent.secrets import SecretError, SecretStore
-from agent.testing import UI, JudgeAnswerError, LocateError, LoopThread, ModelSetup
-from agent.testing.session import AsyncUI
-from environments import ActionRejectedError, ExecutionResult, Observation, Screenshot, Size
-from model.answer import Box
-from model.backends import ScriptedBackend
-from model.conversation import ModelRequest
-from model.families import get_family
-from tools import Action, Click, Scroll, Type
+from anyres_agent.agent.secrets import SecretError, SecretStore
+from anyres_agent.agent.testing import UI, JudgeAnswerError, LocateError, LoopThread, ModelSetup
+from anyres_agent.agent.testing.session import AsyncUI
+from anyres_agent.environments import ActionRejectedError, ExecutionResult, Observation, Screenshot, Size
+from anyres_agent.model.answer import Box
+from anyres_agent.model.backends import ScriptedBackend
+from anyres_agent.model.conversation import ModelRequest
+from anyres_agent.model.families import get_family
+from anyres_agent.tools import Action, Click, Scroll, Type
 
 BOXES = {"the card": Box(x1=40, y1=40, x2=140, y2=100), "the bin": Box(x1=300, y1=200, x2=380, y2=280)}
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from ui_harness import MakeUI, Opened
 from ui_site import CLASSIC_CSS, REDESIGN_CSS, LoginSite, banner_says
 
-from agent.testing import LocateCache, LocateError, UIAssertionError
+from anyres_agent.agent.testing import LocateCache, LocateError, UIAssertionError
 
 HELLO_ADA = "the welcome banner says Hello Ada"
 TYPED_AND_CLICKED = "[user.value, pass.value, events]"

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from agent.testing import LocateCache, ModelSetup
-from agent.testing.desktop import open_desktop_ui
-from model.answer import Box
-from model.backends import ScriptedBackend
-from model.conversation import ModelRequest
-from model.families import get_family
+from anyres_agent.agent.testing import LocateCache, ModelSetup
+from anyres_agent.agent.testing.desktop import open_desktop_ui
+from anyres_agent.model.answer import Box
+from anyres_agent.model.backends import ScriptedBackend
+from anyres_agent.model.conversation import ModelRequest
+from anyres_agent.model.families import get_family
 
 pytest_plugins = ["pytester"]
 
@@ -106,11 +106,14 @@ def test_the_ui_desktop_fixture_works_on_the_display_in_the_environment(
         "    box = ui_desktop.locate('the top-left area')\n"
         "    assert (box.x1, box.y1, box.x2, box.y2) == (80, 60, 160, 120)  # 0-1000 of an 800x600 screen\n"
     )
-    args = [] if _plugin_registered() else ["-p", "agent.pytest_plugin"]
+    args = [] if _plugin_registered() else ["-p", "anyres_agent.agent.pytest_plugin"]
     pytester.runpytest(*args, "--agent-model=qwen2-vl-7b").assert_outcomes(passed=1)
 
 
 def _plugin_registered() -> bool:
     import importlib.metadata
 
-    return any(ep.value == "agent.pytest_plugin" for ep in importlib.metadata.entry_points(group="pytest11"))
+    return any(
+        ep.value == "anyres_agent.agent.pytest_plugin"
+        for ep in importlib.metadata.entry_points(group="pytest11")
+    )

@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 from pydantic import BaseModel
 
-from agent.testing.judge import (
+from anyres_agent.agent.testing.judge import (
     JUDGE_MARKER,
     JudgeAnswerError,
     assert_messages,
@@ -15,7 +15,7 @@ from agent.testing.judge import (
     query_messages,
     read_json,
 )
-from model.conversation import ImagePart
+from anyres_agent.model.conversation import ImagePart
 
 
 @pytest.mark.parametrize(

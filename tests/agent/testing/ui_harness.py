@@ -8,8 +8,8 @@ from typing import Any
 
 from ui_site import PageOracle
 
-from agent.testing import UI
-from model.backends import ScriptedBackend
+from anyres_agent.agent.testing import UI
+from anyres_agent.model.backends import ScriptedBackend
 
 
 @dataclass

@@ -15,10 +15,10 @@ from typing import Any
 
 from page_server import PageServer, Reply
 
-from agent.testing.judge import JUDGE_MARKER
-from model.answer import Box
-from model.conversation import ModelRequest
-from model.families.base import Family
+from anyres_agent.agent.testing.judge import JUDGE_MARKER
+from anyres_agent.model.answer import Box
+from anyres_agent.model.conversation import ModelRequest
+from anyres_agent.model.families.base import Family
 
 LOGIN_PAGE = """<!doctype html><html><head><title>Sign in</title><link rel="stylesheet" href="/style.css">
 </head><body><main id="card"><h1>Sign in</h1>

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from model.backends.images import decode_data_url, encode_image, prepare_screenshot, to_data_url
-from model.frame import Frame, FrameError
+from anyres_agent.model.backends.images import decode_data_url, encode_image, prepare_screenshot, to_data_url
+from anyres_agent.model.frame import Frame, FrameError
 
 
 def test_prepare_resizes_to_the_frame_and_drops_alpha() -> None:

@@ -10,11 +10,22 @@ import pytest
 from fake_openai_server import DROP, OK, FakeOpenAIServer, slow, status
 from PIL import Image
 
-from model.backends import BackendError, open_backend, prepare_screenshot
-from model.backends.images import decode_data_url
-from model.backends.openai_compatible import OpenAICompatibleBackend, normalize_endpoint, parse_retry_after
-from model.conversation import GenerationSettings, ImagePart, Message, ModelReply, ModelRequest, TextPart
-from model.frame import Frame
+from anyres_agent.model.backends import BackendError, open_backend, prepare_screenshot
+from anyres_agent.model.backends.images import decode_data_url
+from anyres_agent.model.backends.openai_compatible import (
+    OpenAICompatibleBackend,
+    normalize_endpoint,
+    parse_retry_after,
+)
+from anyres_agent.model.conversation import (
+    GenerationSettings,
+    ImagePart,
+    Message,
+    ModelReply,
+    ModelRequest,
+    TextPart,
+)
+from anyres_agent.model.frame import Frame
 
 KEY = "sk-test-DO-NOT-LEAK-1234"
 FAST = {"backoff": 0.001, "max_backoff": 0.002}

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from agent.cli import main
-from model.backends import ModelSpecError, ModelUnavailableError, resolve_model
-from model.presets import DEFAULT_PRESET, FAMILY_NAMES, PRESETS, preset_for_hub_id
+from anyres_agent.agent.cli import main
+from anyres_agent.model.backends import ModelSpecError, ModelUnavailableError, resolve_model
+from anyres_agent.model.presets import DEFAULT_PRESET, FAMILY_NAMES, PRESETS, preset_for_hub_id
 
 
 def test_every_preset_is_consistent() -> None:
@@ -113,7 +113,7 @@ def test_agent_models_json_and_resolve(capsys: pytest.CaptureFixture[str]) -> No
 def test_agent_models_counts_image_tokens_with_each_familys_own_factor(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from model.families import get_family
+    from anyres_agent.model.families import get_family
 
     assert main(["models"]) == 0
     assert "256-1,344" in capsys.readouterr().out  # ShowUI-2B: 200,704-1,053,696 pixels at 28

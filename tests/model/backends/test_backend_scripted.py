@@ -7,9 +7,9 @@ import asyncio
 import pytest
 from PIL import Image
 
-from model.backends import BackendError, ScriptedBackend, prepare_screenshot
-from model.conversation import ImagePart, Message, ModelRequest, TextPart
-from model.frame import Frame
+from anyres_agent.model.backends import BackendError, ScriptedBackend, prepare_screenshot
+from anyres_agent.model.conversation import ImagePart, Message, ModelRequest, TextPart
+from anyres_agent.model.frame import Frame
 
 
 def _request(screenshot: Image.Image, frame: Frame, task: str = "Click Login.") -> ModelRequest:

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from model.backends import ModelUnavailableError, open_backend, prepare_screenshot
-from model.backends.transformers_backend import TransformersBackend, decode
-from model.conversation import GenerationSettings, ImagePart, Message, ModelRequest, TextPart
-from model.frame import CHECKPOINT_MAX_PIXELS, CLASS_DEFAULT_MAX_PIXELS, Frame
+from anyres_agent.model.backends import ModelUnavailableError, open_backend, prepare_screenshot
+from anyres_agent.model.backends.transformers_backend import TransformersBackend, decode
+from anyres_agent.model.conversation import GenerationSettings, ImagePart, Message, ModelRequest, TextPart
+from anyres_agent.model.frame import CHECKPOINT_MAX_PIXELS, CLASS_DEFAULT_MAX_PIXELS, Frame
 
 SHORT = GenerationSettings(max_new_tokens=4)
 

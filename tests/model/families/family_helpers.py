@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from model.families import get_family
-from model.frame import Frame
+from anyres_agent.model.families import get_family
+from anyres_agent.model.frame import Frame
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

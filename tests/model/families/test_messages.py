@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from model.conversation import ImagePart
-from model.families import FAMILY_NAMES, get_family
-from model.families.base import Family, HistoryStep
-from tools import action_from_call
+from anyres_agent.model.conversation import ImagePart
+from anyres_agent.model.families import FAMILY_NAMES, get_family
+from anyres_agent.model.families.base import Family, HistoryStep
+from anyres_agent.tools import action_from_call
 
 
 def test_the_registry_knows_the_six_families_and_names_them_on_a_typo():
@@ -96,8 +96,8 @@ def test_the_action_space_follows_the_allowed_actions(name):
 
 
 def test_text_fields_name_the_text_field_of_each_text_carrying_action():
-    from model.families.common import TEXT_FIELDS, action_text, text_action
-    from tools import action_from_call
+    from anyres_agent.model.families.common import TEXT_FIELDS, action_text, text_action
+    from anyres_agent.tools import action_from_call
 
     text = "https://example.com/Ada"  # a URL, so that navigate keeps it as it is
     for name, field in TEXT_FIELDS.items():

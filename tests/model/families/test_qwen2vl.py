@@ -6,8 +6,8 @@ import pytest
 from family_helpers import check_real_output, dumps, frame_for, real_outputs
 from PIL import Image
 
-from model.answer import ParseError
-from model.families import get_family
+from anyres_agent.model.answer import ParseError
+from anyres_agent.model.families import get_family
 
 F = get_family("qwen2vl")
 

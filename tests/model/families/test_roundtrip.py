@@ -13,10 +13,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from model.families import FAMILY_NAMES, get_family
-from model.families.common import SCROLL_FRACTION
-from model.frame import CLASS_DEFAULT_MAX_PIXELS, Frame
-from tools import Action, action_from_call
+from anyres_agent.model.families import FAMILY_NAMES, get_family
+from anyres_agent.model.families.common import SCROLL_FRACTION
+from anyres_agent.model.frame import CLASS_DEFAULT_MAX_PIXELS, Frame
+from anyres_agent.tools import Action, action_from_call
 
 DPRS = [1, 1.25, 1.5, 2, 3]
 SAFE_TEXT = st.text(
@@ -153,7 +153,7 @@ def test_render_grounding_round_trips(data: st.DataObject) -> None:
     name = data.draw(st.sampled_from(FAMILY_NAMES))
     family = get_family(name)
     frame = data.draw(frames(name))
-    from model.answer import Box
+    from anyres_agent.model.answer import Box
 
     x1, x2 = sorted(data.draw(st.lists(st.integers(0, frame.screen_width - 1), min_size=2, max_size=2)))
     y1, y2 = sorted(data.draw(st.lists(st.integers(0, frame.screen_height - 1), min_size=2, max_size=2)))

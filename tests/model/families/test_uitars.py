@@ -6,8 +6,8 @@ import pytest
 from family_helpers import check_real_output, dumps, frame_for, real_outputs
 from PIL import Image
 
-from model.answer import ParseError
-from model.families import get_family
+from anyres_agent.model.answer import ParseError
+from anyres_agent.model.families import get_family
 
 V1 = get_family("uitars")
 V15 = get_family("uitars15")
@@ -117,8 +117,8 @@ def test_grounding_reads_the_point():
 
 
 def test_the_two_versions_share_one_prompt_and_differ_in_point_syntax_and_lines():
-    from model.families.uitars import LINES as V1_LINES
-    from model.families.uitars15 import LINES as V15_LINES
+    from anyres_agent.model.families.uitars import LINES as V1_LINES
+    from anyres_agent.model.families.uitars15 import LINES as V15_LINES
 
     assert V1.point_text(frame_for("uitars", (1000, 1000)), 500, 250) == "<|box_start|>(500,250)<|box_end|>"
     assert V15.point_text(frame_for("uitars15", (1000, 1008)), 500, 504) == "<point>504 504</point>"
