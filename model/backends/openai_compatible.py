@@ -261,7 +261,7 @@ class OpenAICompatibleBackend:
             owners = set()
         for kind in ("vllm", "sglang"):
             if kind in owners:
-                return kind  # type: ignore[return-value]
+                return kind
         if host.endswith(":11434"):
             return "ollama"
         if host.endswith(":1234"):
