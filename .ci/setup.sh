@@ -38,12 +38,17 @@ install_torch() {
   if .venv/bin/python -c "import urllib.request as u; u.urlopen('$CPU_INDEX/torch/', timeout=15)" >/dev/null 2>&1; then
     extra=(--extra-index-url "$CPU_INDEX")
   fi
-  if .venv/bin/python -m pip install -q "${extra[@]}" "torch==$TORCH+cpu"; then
+  local log
+  log="$(mktemp)"
+  if .venv/bin/python -m pip install -q "${extra[@]}" "torch==$TORCH+cpu" 2>"$log"; then
+    rm -f "$log"
     return 0
   fi
-  echo "setup: no CPU build of torch $TORCH is reachable (PyTorch's CPU index does not answer and pip's" \
-    "configuration names no local wheel); installing PyPI's torch==$TORCH instead, which on Linux x86_64" \
-    "is the CUDA build (about 2.7 GB of wheels; it runs on a CPU too)" >&2
+  echo "setup: no CPU build of torch $TORCH is reachable (pip: $(grep -m1 '^ERROR' "$log" || tail -n1 "$log"))." \
+    "Neither PyTorch's CPU index nor a local wheel in pip's configuration (find-links) has it, so PyPI's" \
+    "torch==$TORCH is installed instead: on Linux x86_64 the CUDA build, about 2.7 GB of wheels; it runs" \
+    "on a CPU too" >&2
+  rm -f "$log"
   .venv/bin/python -m pip install -q "torch==$TORCH"
 }
 .venv/bin/python -c 'import torch' >/dev/null 2>&1 || install_torch
