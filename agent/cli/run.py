@@ -305,6 +305,16 @@ def run(args: argparse.Namespace) -> int:
     return asyncio.run(_main(args.task, settings, secrets, console))
 
 
+def model_options(settings: Settings) -> dict[str, Any]:
+    """What the settings say about the model besides its name: the server, family and pixel budget."""
+    return {
+        "endpoint": settings.run.endpoint,
+        "family": settings.run.family,
+        "min_pixels": settings.agent.min_pixels,
+        "max_pixels": settings.agent.max_pixels,
+    }
+
+
 def check_model_input(settings: Settings) -> None:
     """--model, --family and the pixel budget as one usage error, before anything starts or prints.
 
@@ -315,13 +325,7 @@ def check_model_input(settings: Settings) -> None:
     from anyres_agent.model.backends import BackendError, ModelSpecError, resolve_model
 
     try:
-        resolve_model(
-            settings.run.model,
-            endpoint=settings.run.endpoint,
-            family=settings.run.family,
-            min_pixels=settings.agent.min_pixels,
-            max_pixels=settings.agent.max_pixels,
-        )
+        resolve_model(settings.run.model, **model_options(settings))
     except ModelSpecError as error:
         raise UsageError(str(error)) from None
     except BackendError:
@@ -343,12 +347,7 @@ async def _main(task: str, settings: Settings, secrets: Any, console: Console) -
         console.print("[dim]loading the model...[/]")
         try:  # the model first: when weights are missing, say so before starting any device
             backend, spec = await asyncio.to_thread(
-                open_backend,
-                settings.run.model,
-                endpoint=settings.run.endpoint,
-                family=settings.run.family,
-                min_pixels=settings.agent.min_pixels,
-                max_pixels=settings.agent.max_pixels,
+                open_backend, settings.run.model, **model_options(settings)
             )
         except ModelSpecError as error:
             raise UsageError(str(error)) from None
