@@ -13,6 +13,7 @@ Cheap on purpose: nothing starts a browser or loads a model.
 
 from __future__ import annotations
 
+import argparse
 import ast
 import contextlib
 import importlib.util
@@ -167,6 +168,29 @@ def test_every_agent_command_shown_parses(block: Block, argv: list[str], output:
     except SystemExit:
         pytest.fail(f"{block}: `{shlex.join(argv)}` does not parse: {stderr.getvalue().strip()}")
     assert getattr(parsed, "_module", None) is not None, f"{block}: no subcommand in {argv}"
+
+
+def _subcommands() -> dict[str, argparse.ArgumentParser]:
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(sub.choices)
+
+
+INLINE = [
+    (page, match.group(0))
+    for page in PAGES
+    for match in re.finditer(r"(?<!`)`agent ([a-z]+)[^`]*`", page.read_text(encoding="utf-8"))
+]
+
+
+@pytest.mark.parametrize(("page", "span"), INLINE, ids=lambda v: str(v)[-60:])
+def test_agent_commands_named_in_the_prose_exist_with_their_options(page: Path, span: str) -> None:
+    """`agent run --max-pixels N` in a sentence, or a synopsis: the subcommand and each option exist."""
+    name = span.strip("`").split()[1]
+    commands = _subcommands()
+    assert name in commands, f"{page.relative_to(ROOT)}: {span} names no subcommand of `agent --help`"
+    known = set(commands[name]._option_string_actions)
+    unknown = [flag for flag in re.findall(r"--[a-z][a-z-]*", span) if flag not in known]
+    assert not unknown, f"{page.relative_to(ROOT)}: `agent {name}` has no {unknown}"
 
 
 def _named_paths(argv: list[str]) -> list[str]:
