@@ -59,6 +59,11 @@ class AgentConfig(BaseModel):
     # model input
     history_images: int = Field(2, ge=0, le=20, description="recent screenshots kept in the prompt")
     history_text_steps: int = Field(30, ge=0, description="older steps kept as text (thought + action)")
+    image_fit: Literal["pad", "resize"] = Field(
+        "pad",
+        description="a screenshot off the model's 28/32-px grid: pad it unscaled to the grid when the pixel "
+        "budget allows (no resample, exact coordinates), or always resample it (smart_resize)",
+    )
     min_pixels: int | None = Field(None, ge=1, description="override the family's min_pixels")
     max_pixels: int | None = Field(None, ge=1, description="override the family's max_pixels")
     max_parse_retries: int = Field(2, ge=0, le=10, description="parse errors fed back per step")

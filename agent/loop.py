@@ -30,6 +30,7 @@ from anyres_agent.agent.guards import (
     thumbnail,
 )
 from anyres_agent.agent.history import HistoryPolicy, StepMemory
+from anyres_agent.agent.model_image import model_image
 from anyres_agent.agent.secrets import execute_with_secrets, placeholder, placeholders_in
 from anyres_agent.agent.state import (
     ConfirmCallback,
@@ -43,8 +44,7 @@ from anyres_agent.agent.state import (
 from anyres_agent.agent.trajectory import Attempt, ObservationInfo, PlannedAction, SentMessage, StepRecord
 from anyres_agent.environments.base import ActionRejectedError, EnvironmentError_
 from anyres_agent.model.answer import ParseError
-from anyres_agent.model.backends.images import prepare_screenshot
-from anyres_agent.model.conversation import GenerationSettings, LazyImage, ModelRequest
+from anyres_agent.model.conversation import GenerationSettings, ModelRequest
 
 # --- observe ---------------------------------------------------------------------------------
 
@@ -111,13 +111,12 @@ async def think(state: RunState, ctx: RunContext) -> RunState:
         image=obs.screenshot.size,
         min_pixels=config.min_pixels,
         max_pixels=config.max_pixels,
+        fit=config.image_fit,
     )
-    # Pixels are made only when someone needs them: the backend (resize, once, as it encodes) and
-    # the loop guard (a thumbnail, only when an action repeats). Capture stays the only fixed cost.
+    # Pixels and bytes are made only when someone needs them: the backend (the captured PNG as it is,
+    # or a pad/resize as it encodes) and the loop guard (a thumbnail, only when an action repeats).
     shot = obs.screenshot
-    image = LazyImage(
-        lambda: prepare_screenshot(shot.image, frame), (frame.resized_width, frame.resized_height)
-    )
+    image = model_image(shot, frame, ctx.model_encoder)
     ctx.thumb = functools.cache(lambda: thumbnail(shot.image))
     step.frame = asdict(frame)
     history = HistoryPolicy(images=config.history_images, text_steps=config.history_text_steps).select(

@@ -20,6 +20,7 @@ from anyres_agent.agent.history import ImageStore, StepMemory
 from anyres_agent.agent.secrets import SecretStore
 from anyres_agent.agent.trajectory import RunStatus, StepRecord, TrajectoryRecorder
 from anyres_agent.environments.base import Observation
+from anyres_agent.environments.png import PngEncoder
 from anyres_agent.model.backends.base import Backend
 from anyres_agent.model.conversation import GenerationSettings
 from anyres_agent.model.families.base import Family, HistoryStep
@@ -99,6 +100,7 @@ class RunContext:
     previous_thumb: Callable[[], bytes] | None = None  # the last step's; gone after a resume
     pending_write: asyncio.Future[None] | None = None  # the last step's files, written meanwhile
     history_text: dict[int, HistoryStep] = field(default_factory=dict)  # past steps built for prompts
+    model_encoder: PngEncoder = field(default_factory=PngEncoder)  # model images, changed rows only
 
     def __post_init__(self) -> None:
         if self.images is None:

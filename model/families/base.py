@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from anyres_agent.model.answer import Box, ParsedAnswer
 from anyres_agent.model.conversation import ImageLike, Message
-from anyres_agent.model.frame import CoordinateSpace, Frame
+from anyres_agent.model.frame import CoordinateSpace, Fit, Frame
 from anyres_agent.tools import Action
 
 
@@ -44,8 +44,9 @@ class Family(Protocol):
         image: tuple[int, int],
         min_pixels: int | None = None,
         max_pixels: int | None = None,
+        fit: Fit = "resize",
     ) -> Frame:
-        """The frame for a screenshot of `image` (W, H) on a `screen` (W, H)."""
+        """The frame for a screenshot of `image` (W, H) on a `screen` (W, H); `fit` as in Frame.build."""
         ...
 
     def build_messages(

@@ -17,7 +17,7 @@ from anyres_agent.model.answer import Box, GroundedAction, ParsedAnswer, ParseEr
 from anyres_agent.model.conversation import ImageLike, ImagePart, Message, TextPart
 from anyres_agent.model.families.base import HistoryStep
 from anyres_agent.model.families.textparse import LiteralError, as_numbers, bounded, strip_chat_tokens
-from anyres_agent.model.frame import CoordinateSpace, Frame, FrameError
+from anyres_agent.model.frame import CoordinateSpace, Fit, Frame, FrameError
 from anyres_agent.tools import (
     Action,
     InvalidActionError,
@@ -148,8 +148,9 @@ class FamilyBase:
         image: tuple[int, int],
         min_pixels: int | None = None,
         max_pixels: int | None = None,
+        fit: Fit = "resize",
     ) -> Frame:
-        """The frame for a screenshot of `image` (W, H) on a `screen` (W, H)."""
+        """The frame for a screenshot of `image` (W, H) on a `screen` (W, H); `fit` as in Frame.build."""
         return Frame.build(
             space=self.space,
             screen=screen,
@@ -157,6 +158,7 @@ class FamilyBase:
             factor=self.factor,
             min_pixels=self.min_pixels if min_pixels is None else min_pixels,
             max_pixels=self.max_pixels if max_pixels is None else max_pixels,
+            fit=fit,
         )
 
     # --- model space -> screen space -----------------------------------------------------
@@ -164,16 +166,20 @@ class FamilyBase:
         """A model-space point as integer screen pixels, or a ParseError when it is off the image."""
         if not (math.isfinite(x) and math.isfinite(y)):
             raise fail(f"coordinate ({x}, {y}) is not a finite number")
-        if not frame.in_model_space(x, y):
+        if not frame.in_model_space(x, y):  # outside the image, or on the padding beside the screenshot
             if not clamp:
-                limits = f"x must be within 0-{frame.model_width:g} and y within 0-{frame.model_height:g}"
+                limits = (
+                    f"x must be within 0-{frame.content_model_width:g} and y within "
+                    f"0-{frame.content_model_height:g}"
+                )
                 raise fail(
                     f"coordinate ({x:g}, {y:g}) is off the screenshot: {limits} ({self.space_words(frame)})"
                 )
-            x = min(max(x, 0.0), frame.model_width)
-            y = min(max(y, 0.0), frame.model_height)
+            x = min(max(x, 0.0), frame.content_model_width)
+            y = min(max(y, 0.0), frame.content_model_height)
         sx, sy = frame.model_to_screen(x, y)
-        # the far edge of model space (1000, the resized width, 1.0) is the last screen pixel
+        # the far edge of the screenshot in model space (1000, the resized width, 1.0 unless padded)
+        # is the last screen pixel
         return min(round(sx), frame.screen_width - 1), min(round(sy), frame.screen_height - 1)
 
     def space_words(self, frame: Frame) -> str:
@@ -208,8 +214,8 @@ class FamilyBase:
     def to_model(self, frame: Frame, x: float, y: float) -> tuple[str, str]:
         """A screen point written as this family's model writes numbers (ints, or decimals for 0-1)."""
         mx, my = frame.screen_to_model(x, y)
-        mx = min(max(mx, 0.0), frame.model_width)
-        my = min(max(my, 0.0), frame.model_height)
+        mx = min(max(mx, 0.0), frame.content_model_width)
+        my = min(max(my, 0.0), frame.content_model_height)
         if self.decimals == 0:
             return str(round(mx)), str(round(my))
         return _short(mx, self.decimals, frame.screen_width), _short(my, self.decimals, frame.screen_height)
