@@ -108,8 +108,10 @@ class RunSettings(BaseModel):
     family: str | None = Field(None, description="the model family, when the preset cannot tell")
     allow_domains: list[str] = Field(default_factory=list)
     headed: bool = False
-    width: int = Field(1280, ge=100)
-    height: int = Field(720, ge=100)
+    # 1288x728 is 46x26 patches of 28 px: Qwen2-VL-family models see it exactly as captured (no resample,
+    # no re-encode) at any pixel budget from 937,664 up; a 32-px family (Qwen3-VL) would pad it slightly
+    width: int = Field(1288, ge=100, description="browser: viewport width in CSS pixels")
+    height: int = Field(728, ge=100, description="browser: viewport height in CSS pixels")
     # the other devices' options; each env reads only its own, so one file can describe several
     display: str | None = Field(None, description="desktop: the X display, e.g. :99 (default $DISPLAY)")
     monitor: int = Field(1, ge=0, description="desktop: the monitor as mss counts them (1 = first, 0 = all)")

@@ -46,6 +46,9 @@ if TYPE_CHECKING:
 SUPPORTED = frozenset({"click", "move", "drag", "scroll", "type", "key", "long_press", "navigate", "back",
                        "home", "wait"})  # fmt: skip
 DialogPolicy = Literal["accept", "dismiss"]
+DEFAULT_VIEWPORT = (1288, 728)
+"""46x26 tiles of 28 px: a Qwen2-VL-family model sees this viewport as captured (no resample), so the
+captured PNG goes to the model as it is. Other sizes work too; they cost a pad or a resample a step."""
 
 
 def _upload_list(uploads: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None) -> list[Path]:
@@ -101,7 +104,7 @@ class BrowserEnvironment:
         cls,
         url: str | None = None,
         *,
-        viewport: tuple[int, int] = (1280, 720),
+        viewport: tuple[int, int] = DEFAULT_VIEWPORT,
         dpr: float = 1.0,
         headless: bool = True,
         executable_path: str | os.PathLike[str] | None = None,
@@ -136,7 +139,7 @@ class BrowserEnvironment:
         browser: Browser,
         url: str | None = None,
         *,
-        viewport: tuple[int, int] = (1280, 720),
+        viewport: tuple[int, int] = DEFAULT_VIEWPORT,
         dpr: float = 1.0,
         allowed_domains: Sequence[str] | None = None,
         reuse_context: bool = False,
