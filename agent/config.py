@@ -57,8 +57,17 @@ class AgentConfig(BaseModel):
         0.8, gt=0, le=1, description="warn the model once this share of any budget is spent"
     )
     # model input
-    history_images: int = Field(2, ge=0, le=20, description="recent screenshots kept in the prompt")
-    history_text_steps: int = Field(30, ge=0, description="older steps kept as text (thought + action)")
+    history_images: int = Field(2, ge=0, le=20, description="recent screenshots always kept in the prompt")
+    history_text_steps: int = Field(
+        30, ge=0, description="older steps always kept as text (answer + feedback)"
+    )
+    history_chunk: int = Field(
+        4,
+        ge=1,
+        le=20,
+        description="screenshots that pile up before the oldest turn into text at once (text steps: 3x "
+        "this): prompts then only grow at their end, so a server's prefix cache reuses them",
+    )
     image_fit: Literal["pad", "resize"] = Field(
         "pad",
         description="a screenshot off the model's 28/32-px grid: pad it unscaled to the grid when the pixel "

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from anyres_agent.agent.config import AgentConfig
 from anyres_agent.agent.guards import ConfirmationRequest, Decision, LoopTracker, Usage
-from anyres_agent.agent.history import ImageStore, StepMemory
+from anyres_agent.agent.history import HistoryPolicy, ImageStore, StepMemory
 from anyres_agent.agent.secrets import SecretStore
 from anyres_agent.agent.trajectory import RunStatus, StepRecord, TrajectoryRecorder
 from anyres_agent.environments.base import Observation
@@ -104,7 +104,7 @@ class RunContext:
 
     def __post_init__(self) -> None:
         if self.images is None:
-            self.images = ImageStore(self.config.history_images)
+            self.images = ImageStore(HistoryPolicy.of(self.config).most_images)
 
     async def flush(self) -> None:
         """Wait for the last step's screenshot and JSON to reach the disk (written in the background)."""

@@ -88,6 +88,9 @@ class StepRecord(BaseModel):
     actions: list[PlannedAction] = Field(default_factory=list)
     decisions: list[GuardDecision] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list, description="feedback for the next step")
+    prompt_notes: list[str] = Field(
+        default_factory=list, description="the notes its accepted prompt showed with its screenshot"
+    )
     timings: dict[str, float] = Field(default_factory=dict)
     outcome: str = ""
 

@@ -22,6 +22,10 @@ class HistoryStep(BaseModel):
     """One earlier step as the loop hands it to a family when building the next prompt."""
 
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    index: int = Field(0, ge=0, description="the step's own number in the run (0: count from 1 here)")
+    notes: list[str] = Field(
+        default_factory=list, description="the notes its prompt showed with its screenshot, in order"
+    )
     thought: str = ""
     actions: list[Action] = Field(default_factory=list)
     raw: str = Field("", description="the model's own answer text, secrets already masked")
@@ -58,8 +62,10 @@ class Family(Protocol):
         screenshot: ImageLike,
         history: Sequence[HistoryStep] = (),
         notes: Sequence[str] = (),
+        context: Sequence[str] = (),
     ) -> list[Message]:
-        """The full conversation for the next step; `screenshot` is already resized to the frame."""
+        """The full conversation for the next step; `screenshot` is already sized to the frame.
+        `notes` go with this step's screenshot; `context` (the same every step) follows the task."""
         ...
 
     def grounding_messages(self, *, instruction: str, frame: Frame, screenshot: ImageLike) -> list[Message]:

@@ -300,13 +300,15 @@ class FamilyBase:
         screenshot: ImageLike,
         history: Sequence[HistoryStep] = (),
         notes: Sequence[str] = (),
+        context: Sequence[str] = (),
     ) -> list[Message]:
-        """System prompt, task, history (text for dropped screenshots, images for kept ones), notes,
-        then the current screenshot."""
+        """System prompt, task and standing context, the history (text for steps whose screenshot was
+        dropped, image + answer turns for the others), this step's notes, then the screenshot."""
         system, opening = self.opening(task, actions, frame)
         return assemble(
             system=system,
             task=opening,
+            context=context,
             history=history,
             notes=notes,
             screenshot=screenshot,
@@ -331,12 +333,19 @@ def assemble(
     notes: Sequence[str],
     screenshot: ImageLike,
     render_step: Callable[[HistoryStep], str],
+    context: Sequence[str] = (),
 ) -> list[Message]:
-    """A multi-turn conversation: steps with a screenshot are (user image, assistant answer) turns;
-    steps without one become 'Step N:' lines in the user turn before them; adjacent user texts merge.
+    """A multi-turn conversation that only grows at its end from one step to the next, so a server's
+    prefix cache (vLLM, SGLang) reuses all of the last prompt:
 
-    Built as plain strings first and turned into message objects once: this runs on every step with
-    up to `text_steps` earlier steps, so it stays off the per-step overhead."""
+        system | user: task, context, "Step N (done): ..." for text-only steps | per step with a
+        screenshot: user: its notes + its screenshot, assistant: its answer, user: "Note after step N"
+        | user: this step's notes + this screenshot
+
+    A step with a screenshot renders exactly as its own prompt ended (the same notes, the same image),
+    steps are named by their own number, never by their place in the window, and the window moves in
+    chunks (agent.history), so between those moves nothing before the new turns changes.
+    Built as plain strings first and turned into message objects once, to stay off the step's cost."""
     turns: list[tuple[str, list[str | ImageLike]]] = [("user", [task])]
 
     def add(role: str, part: str | ImageLike) -> None:
@@ -347,15 +356,22 @@ def assemble(
         else:
             turns[-1][1].append(part)
 
+    for line in context:
+        if line.strip():
+            add("user", f"Note: {line.strip()}")
     for number, step in enumerate(history, start=1):
+        index = step.index or number
         text = render_step(step)
         if step.screenshot is None:
-            add("user", f"Step {number} (done): {text}")
+            add("user", f"Step {index} (done): {text}")
         else:
+            for note in step.notes:
+                if note.strip():
+                    add("user", f"Note: {note.strip()}")
             add("user", step.screenshot)
             add("assistant", text)
         if step.note.strip():
-            add("user", f"Note after step {number}: {step.note.strip()}")
+            add("user", f"Note after step {index}: {step.note.strip()}")
     for note in notes:
         if note.strip():
             add("user", f"Note: {note.strip()}")
