@@ -45,6 +45,7 @@ START = """<!doctype html><html><body style="margin:0;background:#fff">
  display:block;background:#ccc">204</a>
 <input id="field" style="position:absolute;left:200px;top:10px;width:150px;height:30px"
  onkeydown="if (event.key === 'Enter') location.href = '/next'">
+<input id="upload" type="file" style="position:absolute;left:200px;top:60px;width:150px;height:30px">
 <div id="box" style="position:absolute;left:400px;top:300px;width:200px;height:200px;background:#fff"></div>
 </body></html>"""
 
@@ -161,6 +162,21 @@ def test_a_dialog_is_reported_in_the_same_result(run: Any, env: BrowserEnvironme
     for _ in range(REPEATS // 2):
         result = run(env.execute(Click(x=80, y=380)))
         assert "alert dialog said 'saved'; it was accepted" in result.note
+
+
+def test_a_file_chooser_is_answered_and_reported_in_the_same_result(
+    run: Any, browser: Any, start_url: str, tmp_path: Any
+) -> None:
+    upload = tmp_path / "notes.txt"
+    upload.write_text("hello")
+    env = run(BrowserEnvironment.from_browser(browser, start_url, viewport=(644, 476), uploads=[upload]))
+    try:
+        for _ in range(REPEATS // 2):
+            result = run(env.execute(Click(x=275, y=75)))
+            assert "uploaded notes.txt" in result.note
+        assert run(env.page.evaluate("document.querySelector('#upload').files[0].name")) == "notes.txt"
+    finally:
+        run(env.close())
 
 
 def test_a_link_answered_with_no_content_neither_navigates_nor_hangs(
