@@ -329,6 +329,8 @@ async def record(state: RunState, ctx: RunContext) -> RunState:
             if shot is not None:
                 recorder.write_screenshot(finished.index, shot)
             recorder.write_step(finished)
+            if shot is not None and ctx.config.report:
+                recorder.write_thumbnail(finished.index, shot)  # the report needs no image work at the end
 
         ctx.pending_write = asyncio.ensure_future(asyncio.to_thread(write))
     frame = Frame(**step.frame) if step.frame else None
