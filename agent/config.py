@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from anyres_agent.tools.schema import describe_validation_error
@@ -142,6 +141,8 @@ class Settings(BaseModel):
 
 def read_config_file(path: str | Path) -> dict[str, Any]:
     """A flat or sectioned ([agent] / [run]) mapping from a .toml, .yaml/.yml or .json file."""
+    import yaml  # only when a file is read: it is a fifth of the loop's import time otherwise
+
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
