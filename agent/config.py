@@ -51,7 +51,10 @@ class AgentConfig(BaseModel):
     # budgets
     max_steps: int = Field(30, ge=1, le=10_000, description="steps before the run stops")
     max_seconds: float = Field(900.0, gt=0, description="wall time before the run stops")
-    max_tokens: int = Field(1_000_000, ge=1, description="prompt + completion tokens before the run stops")
+    # The append-only history sends more tokens a step, most of them reused by the server's prefix
+    # cache: a 1920x1080 desktop step is about 13,000 prompt tokens (about 9,000 before), so 2,000,000
+    # ends such a run near 150 steps where 1,000,000 used to end it near 100 (docs/performance.md).
+    max_tokens: int = Field(2_000_000, ge=1, description="prompt + completion tokens before the run stops")
     budget_warning_fraction: float = Field(
         0.8, gt=0, le=1, description="warn the model once this share of any budget is spent"
     )
@@ -61,11 +64,16 @@ class AgentConfig(BaseModel):
         30, ge=0, description="older steps always kept as text (answer + feedback)"
     )
     history_chunk: int = Field(
-        4,
+        8,
         ge=1,
         le=20,
         description="screenshots that pile up before the oldest turn into text at once (text steps: 3x "
         "this): prompts then only grow at their end, so a server's prefix cache reuses them",
+    )
+    history_image_tokens: int = Field(
+        16_000,
+        ge=0,
+        description="most tokens past screenshots may take (the chunk shrinks to fit; 0: no cap)",
     )
     image_fit: Literal["pad", "resize"] = Field(
         "pad",

@@ -5,8 +5,10 @@ Every past screenshot re-enters the vision encoder on every call unless the serv
 the history only grows at its end (model.families.common.assemble), and the window moves in chunks:
 screenshots pile up from `images` to `images + chunk - 1`, then the oldest `chunk` of them turn into
 text at once; text steps likewise, in chunks of `text_chunk`. Between two moves every prompt starts
-with all of the last one. Text memory (each answer, bounded, plus its feedback) is cheap and keeps the
-plan, and everything stays bounded over hundreds of steps.
+with all of the last one, so the larger the chunk, the more a prefix cache reuses (bench_loop_overhead
+prints the share) and the longer the prompts; `image_tokens` caps what the piled-up screenshots take
+(a 1080p screenshot is 2,691 tokens, so there the chunk shrinks to 4). Text memory (each answer,
+bounded, plus its feedback) is cheap and keeps the plan; everything stays bounded over long runs.
 """
 
 from __future__ import annotations
@@ -157,12 +159,16 @@ class HistoryPolicy(BaseModel):
             text_steps=config.history_text_steps,
             chunk=chunk,
             text_chunk=3 * chunk,
+            image_tokens=config.history_image_tokens,
         )
 
     images: int = Field(2, ge=0, description="past screenshots always sent as images (the current is extra)")
     text_steps: int = Field(30, ge=0, description="past steps always sent; older ones are dropped")
-    chunk: int = Field(4, ge=1, description="screenshots that pile up before the oldest turn into text")
-    text_chunk: int = Field(12, ge=1, description="text steps that pile up before the oldest are dropped")
+    chunk: int = Field(8, ge=1, description="screenshots that pile up before the oldest turn into text")
+    text_chunk: int = Field(24, ge=1, description="text steps that pile up before the oldest are dropped")
+    image_tokens: int = Field(
+        16_000, ge=0, description="most tokens the past screenshots may take: large screens pile up fewer"
+    )
 
     @property
     def most_images(self) -> int:
@@ -173,6 +179,13 @@ class HistoryPolicy(BaseModel):
     def most_steps(self) -> int:
         """The most past steps a prompt holds (what the run state must keep)."""
         return self.text_steps + self.text_chunk - 1 if self.text_steps else 0
+
+    def image_chunk(self, tokens_per_image: int) -> int:
+        """The chunk for screenshots of this many tokens: at most `chunk`, and small enough that the
+        most past screenshots (images + chunk - 1) stay within `image_tokens`, when that allows any."""
+        if tokens_per_image <= 0 or not self.image_tokens:
+            return self.chunk
+        return max(1, min(self.chunk, self.image_tokens // tokens_per_image - self.images + 1))
 
     def select(
         self,
@@ -187,8 +200,10 @@ class HistoryPolicy(BaseModel):
         finished step never changes. Entries that fall out of the window are dropped from it.
         """
         last = memories[-1].index if memories else 0
+        frame = memories[-1].frame_object() if memories else None
+        chunk = self.image_chunk(frame.image_tokens if frame is not None else 0)
         text_from = window_start(last, self.text_steps, self.text_chunk)
-        image_from = window_start(last, self.images, self.chunk)
+        image_from = window_start(last, self.images, chunk)
         kept = [m for m in memories if m.index > text_from]
         if built is not None:
             for index in built.keys() - {m.index for m in kept}:

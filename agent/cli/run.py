@@ -37,7 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--max-steps", type=int, help="step budget (30)")
     parser.add_argument("--max-seconds", type=float, help="wall-time budget in seconds (900)")
-    parser.add_argument("--max-tokens", type=int, help="token budget (1,000,000)")
+    parser.add_argument("--max-tokens", type=int, help="token budget (2,000,000)")
     parser.add_argument("--history-images", type=int, help="past screenshots kept in the prompt (2)")
     parser.add_argument("--record", metavar="DIR", help="trajectory folder (default runs/<time>)")
     parser.add_argument(

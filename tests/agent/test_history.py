@@ -44,6 +44,19 @@ def test_images_pile_up_then_the_oldest_chunk_turns_into_text_at_once() -> None:
     assert policy.most_images == 5
 
 
+def test_large_screenshots_pile_up_fewer_so_the_prompt_stays_within_the_image_token_cap() -> None:
+    policy = HistoryPolicy(images=2, chunk=8, image_tokens=16_000)
+    assert policy.image_chunk(1196) == 8  # 1288x728: up to 9 past screenshots, 10,764 tokens
+    assert policy.image_chunk(2691) == 4  # 1920x1080 (1932x1092): up to 5, 13,455 tokens
+    assert policy.image_chunk(16_384) == 1  # one huge screenshot: the window moves every step
+    assert HistoryPolicy(images=2, chunk=8, image_tokens=0).image_chunk(2691) == 8  # no cap
+    frame = {"space": "resized", "screen_width": 1920, "screen_height": 1080, "image_width": 1920,
+             "image_height": 1080, "resized_width": 1932, "resized_height": 1092}  # fmt: skip
+    memories = [m.model_copy(update={"frame": frame}) for m in _memories(9)]
+    steps = policy.select(memories, _store(9, policy.most_images))
+    assert [s.index for s in steps if s.screenshot is not None] == [5, 6, 7, 8, 9]  # not 1 to 9
+
+
 def test_text_steps_are_dropped_in_chunks_too_and_named_by_their_own_number() -> None:
     policy = HistoryPolicy(images=0, text_steps=4, text_chunk=3)
     kept = [[s.index for s in policy.select(_memories(done))] for done in (6, 7, 9, 10)]
