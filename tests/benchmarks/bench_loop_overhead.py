@@ -146,6 +146,15 @@ async def measure(
     """One row: the agent on `env` for args.steps steps against a fresh fake model server."""
     server = ModelServer(answers, args.latency, tmp)
     backend, _spec = open_backend(MODEL, endpoint=server.base + "/v1")
+    exchanges: list[float] = []  # the HTTP exchange as the client saw it (JSON out, reply in)
+    complete = backend.complete
+
+    async def timed(request: ModelRequest) -> Any:
+        reply = await complete(request)
+        exchanges.append(reply.timings.get("request", 0.0))
+        return reply
+
+    backend.complete = timed  # type: ignore[method-assign]
     probe = Probe(floor, args.latency)
     record = tmp / f"run-{len(list(tmp.iterdir()))}"
     config = AgentConfig(max_steps=args.steps, max_tokens=10**9, max_seconds=10**6, record_dir=record)
@@ -159,7 +168,9 @@ async def measure(
     if len(held) != len(probe.walls):
         print(f"   note: {len(held)} model calls for {len(probe.walls)} steps (parse retries?)")
     overheads = [w - h for w, h in zip(probe.walls, held, strict=False) if w is not None][WARMUP:]
+    http = [e - h for e, h in zip(exchanges, held, strict=False)][WARMUP:]
     return {
+        "http": statistics.median(http) * 1000,
         "label": label,
         "steps": len(overheads),
         "overhead": statistics.median(overheads) * 1000,
@@ -197,6 +208,11 @@ def report(row: dict[str, Any]) -> None:
     phases = ", ".join(f"{k} {v:.1f}" for k, v in row["phases"].items())
     print(
         f"   the loop's own phase timings (median ms; 'model' is the whole call, server included): {phases}"
+    )
+    print(
+        f"   of the overhead, the HTTP exchange on loopback (client side: JSON out, reply in, minus the "
+        f"server's time) is {row['http']:.1f} ms; without it {row['overhead'] - row['http']:.1f} ms "
+        f"= {(row['overhead'] - row['http']) / row['floor']:.2f}x the floor"
     )
     print(f"   {row['changed']}")
 
