@@ -11,6 +11,8 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import asyncio
+
     from rich.console import Console
 
     from anyres_agent.agent.api import Agent, RunResult
@@ -35,7 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--max-steps", type=int, help="step budget (30)")
     parser.add_argument("--max-seconds", type=float, help="wall-time budget in seconds (900)")
-    parser.add_argument("--max-tokens", type=int, help="token budget (1,000,000)")
+    parser.add_argument("--max-tokens", type=int, help="token budget (2,000,000)")
     parser.add_argument("--history-images", type=int, help="past screenshots kept in the prompt (2)")
     # Kept as text so the settings validator judges them, with the same one-line message as the
     # ANYRES_MIN_PIXELS / config-file forms of the same keys.
@@ -343,9 +345,12 @@ async def _main(task: str, settings: Settings, secrets: Any, console: Console) -
     site = serve_demo_site() if settings.run.url == "demo" else None
     url = site.url if site is not None else settings.run.url
     env = backend = None
+    # The device starts while the model loads (a browser launch and the client's imports overlap);
+    # the model's verdict still comes first: when it cannot load, the device is closed unused.
+    starting = asyncio.ensure_future(open_environment(settings, url))
     try:
         console.print("[dim]loading the model...[/]")
-        try:  # the model first: when weights are missing, say so before starting any device
+        try:
             backend, spec = await asyncio.to_thread(
                 open_backend, settings.run.model, **model_options(settings)
             )
@@ -354,7 +359,7 @@ async def _main(task: str, settings: Settings, secrets: Any, console: Console) -
         except BackendError as error:  # ModelUnavailableError: one paragraph with the ways forward
             console.print(str(error), markup=False, highlight=False, soft_wrap=True)
             return 1
-        env = await open_environment(settings, url)
+        env = await starting
         config = settings.agent.model_copy(
             update={"min_pixels": spec.min_pixels, "max_pixels": spec.max_pixels}
         )
@@ -366,7 +371,21 @@ async def _main(task: str, settings: Settings, secrets: Any, console: Console) -
     finally:
         if backend is not None:
             await backend.aclose()
+        if env is None:
+            env = await _discard(starting)
         if env is not None:
             await env.close()
         if site is not None:
             site.close()
+
+
+async def _discard(starting: asyncio.Future[Any]) -> Any:
+    """The device being started when the run ended early: the device if it came up (to be closed),
+    else None; its own error is not the one to report then."""
+    import contextlib
+
+    if not starting.done():
+        starting.cancel()
+    with contextlib.suppress(BaseException):
+        return await starting
+    return None
