@@ -23,6 +23,7 @@ from anyres_agent.environments.base import (
     Observation,
     Size,
     check_on_screen,
+    pointer_after,
 )
 from anyres_agent.environments.browser_allowlist import DomainAllowList
 from anyres_agent.environments.browser_focus import focused_input_type
@@ -85,6 +86,7 @@ class BrowserEnvironment:
         self._events: list[str] = []
         self._dead: str | None = None
         self._pending: set[asyncio.Task[None]] = set()
+        self._cursor: tuple[int, int] | None = None
         self._owned: tuple[Playwright | None, Browser | None] = (None, None)
         self.browser_choice: BrowserChoice | None = None
         self._watch(page)
@@ -315,7 +317,9 @@ class BrowserEnvironment:
         text = f"tabs: {tabs}"
         if self._events:
             text += f"\nevents: {self._take_events()}"
-        return Observation(screenshot=Screenshot.from_png(png), screen=screen, url=page.url, text=text)
+        return Observation(
+            screenshot=Screenshot.from_png(png), screen=screen, url=page.url, text=text, cursor=self._cursor
+        )
 
     async def focused_input_type(self) -> str | None:
         """The focused field's kind ("password", "text", "textarea"...) for the loop's risk guard;
@@ -330,14 +334,17 @@ class BrowserEnvironment:
             raise ActionRejectedError(
                 f"the browser cannot {action.type}; it supports {', '.join(sorted(SUPPORTED))}"
             )
-        if action.positional:
-            check_on_screen(action, await _screen(page))
+        screen = await _screen(page) if action.positional else None
+        if screen is not None:
+            check_on_screen(action, screen)
         try:
             await self._run(page, action)
         except EnvironmentError_:
             raise
         except Exception as error:
             raise self._translate(error, action.describe()) from None
+        if screen is not None:
+            self._cursor = pointer_after(action, screen) or self._cursor
         if action.type in {"click", "key", "type", "long_press", "drag"}:
             await self._settle()
         self._check_alive()
