@@ -30,8 +30,8 @@ class Qwen3VL(ToolCallFamily):
     def declared_size(self, frame: Frame, tool: OfficialTool) -> tuple[int, int]:
         return (MOBILE_GRID, MOBILE_GRID) if tool is QWEN3_MOBILE else (1000, 1000)
 
-    def grid_scale(self, tool_name: str) -> float:
-        return 1000 / MOBILE_GRID if tool_name == QWEN3_MOBILE.name else 1.0
+    def answer_grid(self, tool_name: str) -> int | None:
+        return MOBILE_GRID if tool_name == QWEN3_MOBILE.name else None
 
 
 FAMILY = Qwen3VL()

@@ -127,9 +127,9 @@ class ToolCallFamily(FamilyBase):
         """The screen size the tool description declares (the model's coordinate grid)."""
         raise NotImplementedError
 
-    def grid_scale(self, tool_name: str) -> float:
-        """Model-space units per answer unit for a tool's coordinates (1 unless its grid differs)."""
-        return 1.0
+    def answer_grid(self, tool_name: str) -> int | None:
+        """The grid a tool's coordinates are on when it is not the frame's model space (None)."""
+        return None
 
     # --- prompt --------------------------------------------------------------------------
     def tool_for(self, actions: frozenset[str]) -> OfficialTool:
@@ -212,9 +212,11 @@ class ToolCallFamily(FamilyBase):
         return str(item.get("name", "")), args
 
     def _point(self, frame: Frame, tool: str, value: Any, clamp: bool, what: str) -> tuple[int, int]:
-        scale = self.grid_scale(tool)
+        grid = self.answer_grid(tool)
         nums = coordinates(value, what)
-        return self.point(frame, [n * scale for n in nums] if scale != 1.0 else nums, clamp=clamp, what=what)
+        if grid is not None:  # multiply first: 999 * 1000 / 999 is exactly 1000, 999 * (1000 / 999) is not
+            nums = [n * frame.model_width / grid for n in nums]
+        return self.point(frame, nums, clamp=clamp, what=what)
 
     def _parse(
         self, text: str, frame: Frame, clamp: bool, cursor: Cursor | None
@@ -360,13 +362,13 @@ class ToolCallFamily(FamilyBase):
 
     # --- render --------------------------------------------------------------------------
     def _xy(self, frame: Frame, x: float, y: float, tool: str = "computer_use") -> list[int | float]:
-        scale = self.grid_scale(tool)
-        if scale == 1.0:
+        grid = self.answer_grid(tool)
+        if grid is None:
             return [json.loads(v) for v in self.to_model(frame, x, y)]
         mx, my = frame.screen_to_model(x, y)  # rounded once, on the tool's own grid
         return [
-            round(min(max(mx, 0.0), frame.model_width) / scale),
-            round(min(max(my, 0.0), frame.model_height) / scale),
+            round(min(max(mx, 0.0), frame.model_width) * grid / frame.model_width),
+            round(min(max(my, 0.0), frame.model_height) * grid / frame.model_height),
         ]
 
     def render(self, actions: Sequence[Action], frame: Frame, *, thought: str = "") -> str:

@@ -199,6 +199,15 @@ def test_qwen3_mobile_use_reads_the_999_grid():
     assert (action.x, action.y) == (round(447 / 999 * 1440), round(81 / 999 * 3120)) == (644, 253)
 
 
+def test_the_999_grid_reaches_the_last_pixel():
+    """999 on the 999 grid is the far edge: 999 * 1000 / 999 must be exactly 1000, not 1000.0000000000001
+    (found by the round-trip property test on a 240x4616 screen)."""
+    family = get_family("qwen3vl")
+    frame = frame_for("qwen3vl", (240, 4616))
+    text = call('{"action": "swipe", "coordinate": [0, 0], "coordinate2": [0, 999]}', "mobile_use")
+    assert family.parse(text, frame).actions[0].to_y == 4615
+
+
 def test_qwen3_computer_use_reads_the_1000_grid():
     """cookbooks/computer_use.ipynb declares 1000x1000 and maps coordinate / 1000 * resized size."""
     action = (
