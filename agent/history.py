@@ -18,7 +18,6 @@ from anyres_agent.model.conversation import ImageLike
 from anyres_agent.model.families.base import HistoryStep
 from anyres_agent.model.frame import Frame
 from anyres_agent.tools import Action
-from anyres_agent.tools.schema import parse_action
 
 
 class StepMemory(BaseModel):
@@ -26,7 +25,7 @@ class StepMemory(BaseModel):
 
     index: int
     thought: str = ""
-    actions: list[dict[str, Any]] = Field(default_factory=list)
+    actions: list[Action] = Field(default_factory=list)
     raw: str = ""
     note: str = ""
     frame: dict[str, Any] | None = None
@@ -35,14 +34,11 @@ class StepMemory(BaseModel):
         """This step for a prompt, without its picture."""
         return HistoryStep(
             thought=self.thought,
-            actions=self.typed_actions(),
+            actions=list(self.actions),
             raw=self.raw,
             frame=self.frame_object(),
             note=self.note,
         )
-
-    def typed_actions(self) -> list[Action]:
-        return [parse_action(a) for a in self.actions]
 
     def frame_object(self) -> Frame | None:
         return Frame(**self.frame) if self.frame else None

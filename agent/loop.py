@@ -45,7 +45,6 @@ from anyres_agent.environments.base import ActionRejectedError, EnvironmentError
 from anyres_agent.model.answer import ParseError
 from anyres_agent.model.backends.images import prepare_screenshot
 from anyres_agent.model.conversation import GenerationSettings, LazyImage, ModelRequest
-from anyres_agent.tools.schema import parse_action
 
 # --- observe ---------------------------------------------------------------------------------
 
@@ -191,7 +190,7 @@ async def think(state: RunState, ctx: RunContext) -> RunState:
         step.thought = mask(parsed.thought)
         step.actions = [
             PlannedAction(
-                action=ctx.secrets.mask_data(s.action.model_dump()),
+                action=ctx.secrets.mask_action(s.action),
                 box=s.box.model_dump() if s.box else None,
             )
             for s in parsed.steps
@@ -221,7 +220,7 @@ async def guard(state: RunState, ctx: RunContext) -> RunState:
     step = state.step
     assert step is not None
     start = time.perf_counter()
-    actions = [parse_action(p.action) for p in step.actions]
+    actions = [p.action for p in step.actions]
     if ctx.thumb is not None:
         verdict = state.loop.check(actions, ctx.thumb, ctx.config, previous=ctx.previous_thumb)
         if verdict.verdict != "ok":
@@ -266,7 +265,7 @@ async def act(state: RunState, ctx: RunContext) -> RunState:
     for planned in step.actions:
         if planned.executed or planned.decision not in ("approved", "edited") or state.status != "running":
             continue
-        action = parse_action(planned.action)
+        action = planned.action
         planned.executed = True  # before running: a resume must never repeat an action
         began = time.perf_counter()
         if action.type == "finish":
@@ -317,7 +316,7 @@ async def record(state: RunState, ctx: RunContext) -> RunState:
     step.outcome = (
         state.reason
         if state.status != "running"
-        else "; ".join(p.action["type"] for p in step.actions if p.executed)
+        else "; ".join(p.action.type for p in step.actions if p.executed)
     )
     step.finished_at = time.time()
     step.timings["record"] = time.perf_counter() - start
@@ -352,7 +351,7 @@ async def record(state: RunState, ctx: RunContext) -> RunState:
         StepEvent(
             kind="step",
             step=step.index,
-            message="; ".join(parse_action(p.action).describe() for p in step.actions) or step.outcome,
+            message="; ".join(p.action.describe() for p in step.actions) or step.outcome,
             data={"timings": step.timings, "outcome": step.outcome, "tokens": step.tokens()},
         )
     )

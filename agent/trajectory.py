@@ -29,6 +29,7 @@ from anyres_agent.agent.guards import GuardDecision
 from anyres_agent.agent.secrets import SecretStore
 from anyres_agent.environments.png import PngEncoder
 from anyres_agent.environments.screenshot import Screenshot
+from anyres_agent.tools import Action
 
 RunStatus = Literal["running", "success", "failure", "stopped", "error"]
 
@@ -64,7 +65,7 @@ class Attempt(BaseModel):
 class PlannedAction(BaseModel):
     """A parsed action in screen space, its grounded box, and what became of it."""
 
-    action: dict[str, Any]
+    action: Action
     box: dict[str, int] | None = None
     risk: str | None = None
     decision: Literal["pending", "approved", "rejected", "edited", "skipped"] = "pending"
@@ -200,7 +201,7 @@ def _load(model: type[_Record], path: Path) -> _Record:
         raise TrajectoryError(f"cannot read {path}: {error.strerror or error}") from None
 
 
-def read_trajectory(root: str | Path) -> Trajectory:
+def read_trajectory(root: str | os.PathLike[str]) -> Trajectory:
     """Load a record folder; steps written before a crash are all there, in order."""
     root = Path(root)
     run_path = root / "run.json"

@@ -13,7 +13,7 @@ import binascii
 import io
 import threading
 import weakref
-from typing import Literal
+from typing import Any, Literal
 
 from PIL import Image
 
@@ -94,8 +94,12 @@ def to_data_url(image: Image.Image, fmt: ImageFormat = DEFAULT_FORMAT, *, qualit
             return hit[2]
     payload = base64.b64encode(encode_image(image, fmt, quality=quality)).decode("ascii")
     url = f"data:{MIME[fmt]};base64,{payload}"
+
+    def forget(_ref: weakref.ReferenceType[Any], key: int = key) -> None:
+        _forget(key)
+
     with _cache_lock:
-        _cache[key] = (weakref.ref(image, lambda _ref, key=key: _forget(key)), tag, url)
+        _cache[key] = (weakref.ref(image, forget), tag, url)
     return url
 
 

@@ -106,6 +106,8 @@ def resolve_model(
 
     preset = get_preset(name)
     folder = Path(name).expanduser()
+    source: str
+    hub_id: str | None
     if preset is not None:
         kind: SourceKind = "served" if endpoint else "preset"
         source, hub_id, model_type = preset.hub_id, preset.hub_id, None

@@ -439,5 +439,5 @@ def assemble(
     messages = [Message.text("system", system)] if system else []
     for role, parts in turns:
         content = [TextPart(text=p) if isinstance(p, str) else ImagePart(image=p) for p in parts]
-        messages.append(Message(role=role, content=content))  # type: ignore[arg-type]
+        messages.append(Message(role=role, content=content))
     return messages

@@ -185,7 +185,7 @@ def test_typing_into_the_password_field_asks_first_even_without_a_secret(
         _run(chromium, demo_site.page("checkout.html"), _checkout_script(fam, password="hunter2"), fam,
              AgentConfig(confirm="ask"), confirm=confirm)
     )  # fmt: skip
-    assert [(r.reason, r.action.get("text")) for r in asked] == [("types into a password field", "hunter2")]
+    assert [(r.reason, r.action) for r in asked] == [("types into a password field", Type(text="hunter2"))]
     assert page["payment"] is None and result.status == "failure"  # declined: never typed, never paid
 
 
