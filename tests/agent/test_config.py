@@ -71,7 +71,7 @@ def test_server_profile_extra_actions_and_request_fields(tmp_path: Path) -> None
 
 
 def test_bad_extra_actions_and_request_fields_say_what_is_wrong() -> None:
-    with pytest.raises(ConfigError, match="unknown action.*teleport"):
+    with pytest.raises(ConfigError, match=r"unknown action.*teleport"):
         load_settings(environ={"ANYRES_EXTRA_ACTIONS": "navigate,teleport"})
     with pytest.raises(ConfigError, match="ANYRES_REQUEST_FIELDS must be a JSON object"):
         load_settings(environ={"ANYRES_REQUEST_FIELDS": "top_k=1"})
