@@ -197,6 +197,9 @@ def test_qwen3_mobile_use_reads_the_999_grid():
     )
     action = get_family("qwen3vl").parse(text, frame_for("qwen3vl", (1440, 3120))).actions[0]
     assert (action.x, action.y) == (round(447 / 999 * 1440), round(81 / 999 * 3120)) == (644, 253)
+    low = call('{"action": "click", "coordinate": [500, 998]}', "mobile_use")  # where the grids part: 3 px
+    action = get_family("qwen3vl").parse(low, frame_for("qwen3vl", (1440, 3120))).actions[0]
+    assert action.y == round(998 / 999 * 3120) == 3117  # read on the 0-1000 grid it was 3114
 
 
 def test_the_999_grid_reaches_the_last_pixel():
