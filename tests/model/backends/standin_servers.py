@@ -20,12 +20,10 @@ from __future__ import annotations
 import base64
 import io
 import json
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from fake_openai_server import FakeOpenAIServer, send_json
 from PIL import Image
 
 from anyres_agent.model.frame import smart_resize
@@ -88,20 +86,15 @@ def red_centre(image: Image.Image) -> tuple[int, int]:
     return round((box[0] + box[2] - 1) / 2), round((box[1] + box[3] - 1) / 2)
 
 
-class StandInServer:
-    """One stand-in on 127.0.0.1; `seen` records the size of each image the "model" was shown."""
+class StandInServer(FakeOpenAIServer):
+    """One stand-in on 127.0.0.1 (the fake server's address and lifecycle, its own answers); `seen`
+    records the size of each image the "model" was shown."""
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self.seen: list[tuple[int, int]] = []
         self.bodies: list[dict[str, Any]] = []
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._httpd.daemon_threads = True
-
-    @property
-    def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        super().__init__(owned_by=OWNERS.get(kind, "organization-owner"))
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         server = self
@@ -113,8 +106,9 @@ class StandInServer:
                 return None
 
             def do_GET(self) -> None:
-                data = [{"id": "served", "owned_by": OWNERS.get(server.kind, "organization-owner")}]
-                self._send({"object": "list", "data": data})
+                send_json(
+                    self, 200, {"object": "list", "data": [{"id": "served", "owned_by": server.owned_by}]}
+                )
 
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))))
@@ -125,26 +119,6 @@ class StandInServer:
                 call = {"name": "computer_use", "arguments": {"action": "left_click", "coordinate": [x, y]}}
                 text = f"<tool_call>\n{json.dumps(call)}\n</tool_call>"
                 choice = {"index": 0, "message": {"role": "assistant", "content": text}}
-                self._send({"id": "c1", "object": "chat.completion", "choices": [choice]})
-
-            def _send(self, payload: dict[str, Any]) -> None:
-                raw = json.dumps(payload).encode()
-                self.send_response(200)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
+                send_json(self, 200, {"id": "c1", "object": "chat.completion", "choices": [choice]})
 
         return Handler
-
-    @contextmanager
-    def running(self) -> Iterator[StandInServer]:
-        thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        thread.start()
-        try:
-            yield self
-        finally:
-            self._httpd.shutdown()
-            self._httpd.server_close()
