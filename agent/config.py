@@ -103,7 +103,7 @@ class AgentConfig(BaseModel):
         if self.loop_stop_after < self.loop_nudge_after:
             raise ValueError("loop_stop_after must be >= loop_nudge_after (nudge first, then stop)")
         if self.min_pixels and self.max_pixels and self.min_pixels > self.max_pixels:
-            raise ValueError("min_pixels must be <= max_pixels")
+            raise ValueError(f"min_pixels ({self.min_pixels}) must be <= max_pixels ({self.max_pixels})")
         return self
 
 

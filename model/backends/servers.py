@@ -172,8 +172,9 @@ def capped_budget(profile: ServerProfile, factor: int, min_pixels: int, max_pixe
     if cap is None or max_pixels <= cap:
         return min_pixels, max_pixels
     log.warning(
-        "the %s server keeps images up to %s pixels; max_pixels %s lowered to %s so that it does not "
-        "resize them (clicks would land wrong)",
+        "the %s server keeps images up to %s pixels by default; max_pixels %s lowered to %s so that it "
+        "does not resize them (clicks would land wrong). If yours keeps larger ones, pass --server "
+        "generic with the budget it keeps",
         profile.name,
         f"{cap:,}",
         f"{max_pixels:,}",
