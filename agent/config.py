@@ -14,8 +14,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from anyres_agent.tools import ALL_ACTION_NAMES
 from anyres_agent.tools.schema import describe_validation_error
 
 ENV_PREFIX = "ANYRES_"
@@ -83,6 +84,11 @@ class AgentConfig(BaseModel):
     min_pixels: int | None = Field(None, ge=1, description="override the family's min_pixels")
     max_pixels: int | None = Field(None, ge=1, description="override the family's max_pixels")
     max_parse_retries: int = Field(2, ge=0, le=10, description="parse errors fed back per step")
+    extra_actions: list[str] = Field(
+        default_factory=list,
+        description="project actions to describe beyond the model's official action space (opt-in: "
+        "each family's default prompt is its official template, byte for byte), e.g. navigate",
+    )
     # loop detection
     loop_nudge_after: int = Field(2, ge=1, description="repeats with no visible change before a nudge")
     loop_stop_after: int = Field(4, ge=1, description="repeats with no visible change before a stop")
@@ -103,6 +109,16 @@ class AgentConfig(BaseModel):
     record_dir: Path | None = Field(None, description="trajectory folder; None records nothing")
     report: bool = Field(True, description="write report.html into record_dir when the run ends")
 
+    @field_validator("extra_actions")
+    @classmethod
+    def _known_actions(cls, names: list[str]) -> list[str]:
+        unknown = sorted(set(names) - ALL_ACTION_NAMES)
+        if unknown:
+            raise ValueError(
+                f"unknown action(s) {', '.join(unknown)}; known: {', '.join(sorted(ALL_ACTION_NAMES))}"
+            )
+        return names
+
     @model_validator(mode="after")
     def _ordered(self) -> AgentConfig:
         if self.loop_stop_after < self.loop_nudge_after:
@@ -121,6 +137,14 @@ class RunSettings(BaseModel):
     url: str | None = None
     model: str | None = Field(None, description="a preset name, a hub id or a local folder")
     endpoint: str | None = Field(None, description="an OpenAI-compatible server, e.g. http://host:8000/v1")
+    server: str = Field(
+        "auto",
+        description="the server's profile: vllm, sglang, ollama, dashscope, openrouter, generic or auto "
+        "(guessed); it keeps images at a size that server does not resize",
+    )
+    request_fields: dict[str, Any] = Field(
+        default_factory=dict, description="extra fields sent in every request to the endpoint, as they are"
+    )
     family: str | None = Field(None, description="the model family, when the preset cannot tell")
     allow_domains: list[str] = Field(default_factory=list)
     headed: bool = False
@@ -199,11 +223,23 @@ def env_overrides(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         name = key[len(ENV_PREFIX) :].lower()
         if name not in fields:
             continue
-        if name in ("allow_domains", "risk_keywords"):
+        if name in ("allow_domains", "risk_keywords", "extra_actions"):
             found[name] = [v.strip() for v in value.split(",") if v.strip()]
+        elif name == "request_fields":
+            found[name] = _json_object(value, key)
         else:
             found[name] = value
     return found
+
+
+def _json_object(value: str, key: str) -> dict[str, Any]:
+    try:
+        data = json.loads(value)
+    except json.JSONDecodeError as error:
+        raise ConfigError(f'{key} must be a JSON object such as {{"top_k": 1}}: {error.msg}') from None
+    if not isinstance(data, dict):
+        raise ConfigError(f'{key} must be a JSON object such as {{"top_k": 1}}, got {type(data).__name__}')
+    return data
 
 
 def load_settings(

@@ -6,6 +6,9 @@ browser's focused field) helps the loop prompt better and guard better; one that
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from anyres_agent.agent.guards import LOOP_ACTIONS
 from anyres_agent.agent.state import call_maybe_async
 
 
@@ -20,6 +23,18 @@ def option_notes(env: object) -> list[str]:
         for name, spec in f.get("parameters", {}).get("properties", {}).items()
         if spec.get("enum")
     ]
+
+
+def prompt_extras(env: object, configured: Iterable[str] = ()) -> frozenset[str]:
+    """Project actions to describe beyond the family's official action space: those the environment
+    opts in to (`prompt_extras()`, e.g. a gym env's `choose`) and those the user configured
+    (`AgentConfig.extra_actions`), limited to what the environment or the loop can do. The default
+    prompt of every family is its official template, byte for byte; each extra line is opt-in."""
+    hint = getattr(env, "prompt_extras", None)
+    wanted = set(hint() if hint is not None else ()) | set(configured)
+    supported = getattr(env, "supported_actions", None)
+    doable = set(supported() if supported is not None else ()) | set(LOOP_ACTIONS)
+    return frozenset(wanted & doable)
 
 
 async def focused_input_type(env: object) -> str | None:

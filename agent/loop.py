@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 
 from anyres_agent.agent.confirmation import apply_decision, confirm, pending_confirmations
-from anyres_agent.agent.env_hints import focused_input_type, option_notes
+from anyres_agent.agent.env_hints import focused_input_type, option_notes, prompt_extras
 from anyres_agent.agent.guards import (
     LOOP_ACTIONS,
     GuardDecision,
@@ -127,6 +127,7 @@ async def think(state: RunState, ctx: RunContext) -> RunState:
     history = HistoryPolicy.of(config).select(state.history, ctx.images, ctx.history_text)
     context, notes = _context_notes(state, ctx), _step_notes(state, ctx)
     actions = frozenset(ctx.env.supported_actions()) | LOOP_ACTIONS
+    extras = prompt_extras(ctx.env, config.extra_actions)
     step.timings["prepare"] = time.perf_counter() - start
     retry_notes: list[str] = []
     for _ in range(config.max_parse_retries + 1):
@@ -139,6 +140,7 @@ async def think(state: RunState, ctx: RunContext) -> RunState:
             history=history,
             notes=notes + retry_notes,
             context=context,
+            extras=extras,
         )
         request = ModelRequest(messages=messages, frame=frame, settings=ctx.settings or GenerationSettings())
         step.timings["prepare"] += time.perf_counter() - start
@@ -171,13 +173,15 @@ async def think(state: RunState, ctx: RunContext) -> RunState:
         await ctx.emit(StepEvent(kind="model", step=step.index, data={"seconds": seconds}))
         start = time.perf_counter()
         try:
-            parsed = family.parse(reply.text, frame)
+            parsed = family.parse(reply.text, frame, cursor=obs.cursor)
+            attempt.note = parsed.note
             if not parsed.steps:
                 raise ParseError(
                     "the answer contains no action; give exactly one action in the required format"
                 )
         except ParseError as error:
             attempt.parse_error = mask(str(error))
+            attempt.note = error.note
             step.timings["parse"] = step.timings.get("parse", 0.0) + time.perf_counter() - start
             retry_notes = [
                 f"Your previous answer could not be used: {attempt.parse_error}. "

@@ -160,6 +160,7 @@ def _step_html(trajectory: Trajectory, step: StepRecord) -> str:
         + "".join(f"<pre><b>{_e(m.role)}</b>: {_e(m.text)}</pre>" for m in a.request)
         + f"<pre><b>reply</b>: {_e(a.reply)}</pre>"
         + (f'<pre class="bad">parse error: {_e(a.parse_error)}</pre>' if a.parse_error else "")
+        + (f'<pre class="warn">{_e(a.note)}</pre>' if a.note else "")
         + "</details>"
         for n, a in enumerate(step.attempts, 1)
     )

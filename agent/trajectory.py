@@ -77,6 +77,7 @@ class Attempt(BaseModel):
     image_tokens: int = 0
     seconds: float = 0.0
     parse_error: str | None = None
+    note: str = Field("", description="how the reply was read, e.g. that an over-long reply was cut")
 
 
 class PlannedAction(BaseModel):

@@ -14,7 +14,7 @@ KEYCODES: dict[str, str] = {
     "numlock": "NUM_LOCK", "scrolllock": "SCROLL_LOCK", "printscreen": "SYSRQ", "pause": "BREAK",
     "contextmenu": "MENU", "menu": "MENU", "volumeup": "VOLUME_UP", "volumedown": "VOLUME_DOWN",
     "volumemute": "VOLUME_MUTE", "power": "POWER", "camera": "CAMERA", "search": "SEARCH", "back": "BACK",
-    "homescreen": "HOME", "appswitch": "APP_SWITCH",
+    "homescreen": "HOME", "appswitch": "APP_SWITCH", "clear": "CLEAR",
     ",": "COMMA", ".": "PERIOD", "/": "SLASH", ";": "SEMICOLON", "'": "APOSTROPHE", "[": "LEFT_BRACKET",
     "]": "RIGHT_BRACKET", "\\": "BACKSLASH", "`": "GRAVE", "-": "MINUS", "=": "EQUALS", "+": "PLUS",
     "@": "AT", "*": "STAR", "#": "POUND",

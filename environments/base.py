@@ -36,6 +36,9 @@ class Observation(BaseModel):
     url: str | None = None
     app: str | None = Field(None, description="foreground app or window, where the device knows it")
     text: str | None = Field(None, description="any other text the device offers (tabs, dialogs)")
+    cursor: tuple[int, int] | None = Field(
+        None, description="where the pointer is (screen space), where the device has one and knows it"
+    )
     captured_at: float = Field(default_factory=time.time)
 
     @property
@@ -100,3 +103,20 @@ def check_on_screen(action: Action, screen: Size) -> None:
                 f"{action.type} at ({x}, {y}) is off the {screen} screen; coordinates are screen-space "
                 f"pixels from 0 to {screen.width - 1} x 0 to {screen.height - 1}"
             )
+
+
+def pointer_after(action: Action, screen: Size) -> tuple[int, int] | None:
+    """Where a pointer action leaves the pointer (a scroll without a point scrolls at the centre), or
+    None for an action that does not move it. Adapters with a pointer keep this as their cursor, so a
+    model whose official format clicks "where the pointer is" can be read (Qwen's coordinate-less
+    left_click)."""
+    match action.type:
+        case "click" | "move" | "long_press":
+            return action.x, action.y
+        case "drag":
+            return action.to_x, action.to_y
+        case "scroll":
+            if action.x is not None and action.y is not None:
+                return action.x, action.y
+            return screen.width // 2, screen.height // 2
+    return None

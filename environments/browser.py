@@ -23,6 +23,7 @@ from anyres_agent.environments.base import (
     Observation,
     Size,
     check_on_screen,
+    pointer_after,
 )
 from anyres_agent.environments.browser_allowlist import DomainAllowList
 from anyres_agent.environments.browser_focus import focused_input_type
@@ -93,6 +94,7 @@ class BrowserEnvironment:
         self._events: list[str] = []
         self._dead: str | None = None
         self._pending: set[asyncio.Task[None]] = set()
+        self._cursor: tuple[int, int] | None = None
         self._owned: tuple[Playwright | None, Browser | None] = (None, None)
         self.browser_choice: BrowserChoice | None = None
         self._watch(page)
@@ -350,7 +352,9 @@ class BrowserEnvironment:
         text = f"tabs: {tabs}"
         if self._events:
             text += f"\nevents: {self._take_events()}"
-        return Observation(screenshot=Screenshot.from_png(png), screen=screen, url=page.url, text=text)
+        return Observation(
+            screenshot=Screenshot.from_png(png), screen=screen, url=page.url, text=text, cursor=self._cursor
+        )
 
     async def focused_input_type(self) -> str | None:
         """The focused field's kind ("password", "text", "textarea"...) for the loop's risk guard;
@@ -365,8 +369,9 @@ class BrowserEnvironment:
             raise ActionRejectedError(
                 f"the browser cannot {action.type}; it supports {', '.join(sorted(SUPPORTED))}"
             )
-        if action.positional:
-            check_on_screen(action, await _screen(page))
+        screen = await _screen(page) if action.positional else None
+        if screen is not None:
+            check_on_screen(action, screen)
         watch = ActionWatch(page, self.context) if action.type in SETTLED else None
         try:
             try:
@@ -376,6 +381,8 @@ class BrowserEnvironment:
             except Exception as error:
                 if not await self._closed_its_own_tab(page, error):
                     raise self._translate(error, action.describe()) from None
+            if screen is not None:
+                self._cursor = pointer_after(action, screen) or self._cursor
             await self._settle(watch)
         finally:
             if watch is not None:

@@ -30,10 +30,11 @@ from anyres_agent.environments.base import (
     Observation,
     Size,
     check_on_screen,
+    pointer_after,
 )
 from anyres_agent.environments.desktop_input import InputBackend, PyAutoGuiInput, XdotoolInput, XTestInput
 from anyres_agent.environments.screenshot import Screenshot
-from anyres_agent.tools import Action
+from anyres_agent.tools import WHEEL_CLICK_PX, Action
 
 T = TypeVar("T")
 SUPPORTED = frozenset({"click", "move", "drag", "scroll", "type", "key", "long_press", "wait"})
@@ -61,7 +62,7 @@ class DesktopEnvironment:
         monitor: int | Mapping[str, int] = 1,
         input_backend: Literal["xtest", "xdotool", "pyautogui"] | None = None,
         type_delay_ms: int = 5,
-        scroll_step_px: int = 100,
+        scroll_step_px: int = WHEEL_CLICK_PX,
     ) -> None:
         linux = sys.platform.startswith("linux")
         self.display = display or os.environ.get("DISPLAY") if linux else None
@@ -99,6 +100,7 @@ class DesktopEnvironment:
             self.close_now()
             raise
         self.scroll_step_px = scroll_step_px
+        self._cursor: tuple[int, int] | None = None
 
     def _open_input(self, backend: str, type_delay_ms: int) -> InputBackend:
         if backend == "xtest":
@@ -159,7 +161,9 @@ class DesktopEnvironment:
         except Exception as error:
             raise DeviceUnavailableError(f"capturing the screen of {self.display} failed: {error}") from None
         image = Screenshot.from_pixels(shot.raw, shot.size, "BGRX")
-        return Observation(screenshot=image, screen=self.screen, app=self.display)  # where, not which window
+        return Observation(  # app: where, not which window
+            screenshot=image, screen=self.screen, app=self.display, cursor=self._cursor
+        )
 
     async def execute(self, action: Action) -> ExecutionResult:
         if self._closed:
@@ -193,4 +197,5 @@ class DesktopEnvironment:
                 await inp.key(action.keys)
             case "wait":
                 await asyncio.sleep(action.seconds)
+        self._cursor = pointer_after(action, self.screen) or self._cursor
         return ExecutionResult(ok=True)

@@ -27,6 +27,7 @@ XDOTOOL_KEYS: dict[str, str] = {
     "menu": "Menu",
     "volumeup": "XF86AudioRaiseVolume", "volumedown": "XF86AudioLowerVolume", "volumemute": "XF86AudioMute",
     "power": "XF86PowerOff", "search": "XF86Search", "back": "XF86Back", "homescreen": "XF86HomePage",
+    "clear": "Clear",
     "!": "exclam", '"': "quotedbl", "#": "numbersign", "$": "dollar", "%": "percent", "&": "ampersand",
     "'": "apostrophe", "(": "parenleft", ")": "parenright", "*": "asterisk", "+": "plus", ",": "comma",
     "-": "minus", ".": "period", "/": "slash", ":": "colon", ";": "semicolon", "<": "less", "=": "equal",

@@ -124,6 +124,11 @@ class GymEnvironment:
     def supported_actions(self) -> frozenset[str]:
         return frozenset({"choose"})
 
+    def prompt_extras(self) -> frozenset[str]:
+        """A gym env acts only by `choose`, which no model's official action space has: it opts in to
+        the families' `choose` line (see agent.env_hints.prompt_extras)."""
+        return frozenset({"choose"})
+
     def tool_schemas(self) -> list[dict[str, Any]]:
         """The `choose` function-call schema with this env's option names as an enum."""
         schema = function_schema("choose")

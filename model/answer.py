@@ -36,15 +36,37 @@ class ParsedAnswer(BaseModel):
     thought: str = ""
     steps: list[GroundedAction] = Field(default_factory=list)
     raw: str = ""
+    cut_chars: int = Field(0, ge=0, description="characters cut from the middle of an over-long answer")
 
     @property
     def actions(self) -> list[Action]:
         return [s.action for s in self.steps]
 
+    @property
+    def note(self) -> str:
+        """What a trajectory should record about how the answer was read ("" when read whole)."""
+        return cut_note(len(self.raw), self.cut_chars)
+
+
+def cut_note(length: int, cut: int) -> str:
+    """The note for an answer of `length` characters whose middle `cut` characters were not read."""
+    if not cut:
+        return ""
+    return (
+        f"the answer was {length:,} characters long; {cut:,} characters were cut from its middle "
+        "and only its head and tail were read"
+    )
+
 
 class ParseError(ValueError):
     """The model's answer could not be turned into actions; `str(error)` says what was wrong."""
 
-    def __init__(self, message: str, *, raw: str = "") -> None:
+    def __init__(self, message: str, *, raw: str = "", cut_chars: int = 0) -> None:
         super().__init__(message)
         self.raw = raw
+        self.cut_chars = cut_chars
+
+    @property
+    def note(self) -> str:
+        """What a trajectory should record about how the answer was read ("" when read whole)."""
+        return cut_note(len(self.raw), self.cut_chars)

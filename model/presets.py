@@ -28,7 +28,7 @@ from anyres_agent.model.frame import (
     QWEN3_MIN_PIXELS,
 )
 
-FAMILY_NAMES = ("qwen2vl", "qwen25vl", "uitars", "uitars15", "showui", "qwen3vl")
+FAMILY_NAMES = ("qwen2vl", "qwen25vl", "uitars", "uitars15", "showui", "qwen3vl", "osatlas")
 """The families model.families registers; referred to by name so presets never import a family."""
 
 
@@ -190,6 +190,20 @@ PRESETS: dict[str, Preset] = {
             notes="grounding model: Qwen2-VL box tokens in 0-1000",
             sources=(
                 "OS-Copilot/OS-Atlas README: AutoProcessor of the checkpoint, max_new_tokens=128 (S17)",
+            ),
+        ),
+        Preset(
+            name="os-atlas-pro-7b",
+            hub_id="OS-Copilot/OS-Atlas-Pro-7B",
+            family="osatlas",
+            min_pixels=CHECKPOINT_MIN_PIXELS,
+            max_pixels=CHECKPOINT_MAX_PIXELS,
+            settings=GenerationSettings(temperature=0.0, max_new_tokens=128),
+            params_b=8.3,
+            notes="action model: `actions:` lines such as CLICK <point>[[x, y]]</point> in 0-1000",
+            sources=(
+                "huggingface.co/OS-Copilot/OS-Atlas-Pro-7B model card: Qwen2VLForConditionalGeneration, "
+                "max_new_tokens=128",
             ),
         ),
         Preset(

@@ -100,6 +100,12 @@ class Scroll(_Action):
         return self
 
 
+WHEEL_CLICK_PX = 100
+"""Pixels one mouse-wheel click scrolls, by this project's convention. Families whose official
+executors count wheel clicks (UI-TARS's pyautogui.scroll(5), Qwen's pyautogui.scroll(pixels)) turn
+clicks into pixels with it, and the desktop adapter turns pixels back into wheel clicks with it, so a
+model's "5 clicks" is exactly 5 clicks on a real desktop."""
+
 SCROLL_DIRECTIONS: dict[str, tuple[int, int]] = {
     "down": (0, 1),
     "up": (0, -1),

@@ -46,6 +46,7 @@ NAMED_KEYS: frozenset[str] = frozenset(
         "back",
         "homescreen",
         "appswitch",
+        "clear",
     }
     | {f"f{i}" for i in range(1, 25)}
 )

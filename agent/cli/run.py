@@ -35,6 +35,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--family", help="model family when it cannot be inferred (qwen2vl, qwen25vl, uitars15...)"
     )
+    parser.add_argument(
+        "--server",
+        help="the endpoint's server profile: vllm, sglang, ollama, dashscope, openrouter, generic (auto)",
+    )
+    parser.add_argument(
+        "--extra-action", action="append", dest="extra_actions", metavar="ACTION",
+        help="describe a project action beyond the model's official action space, e.g. navigate (repeatable)",
+    )  # fmt: skip
     parser.add_argument("--max-steps", type=int, help="step budget (30)")
     parser.add_argument("--max-seconds", type=float, help="wall-time budget in seconds (900)")
     parser.add_argument("--max-tokens", type=int, help="token budget (2,000,000)")
@@ -79,6 +87,8 @@ def settings_from_args(args: argparse.Namespace, **extra: Any) -> Settings:
         "model": getattr(args, "model", None),
         "endpoint": getattr(args, "endpoint", None),
         "family": getattr(args, "family", None),
+        "server": getattr(args, "server", None),
+        "extra_actions": getattr(args, "extra_actions", None),
         "max_steps": getattr(args, "max_steps", None),
         "max_seconds": getattr(args, "max_seconds", None),
         "max_tokens": getattr(args, "max_tokens", None),
@@ -352,13 +362,24 @@ async def _main(task: str, settings: Settings, secrets: Any, console: Console) -
         console.print("[dim]loading the model...[/]")
         try:
             backend, spec = await asyncio.to_thread(
-                open_backend, settings.run.model, **model_options(settings)
+                open_backend,
+                settings.run.model,
+                server=settings.run.server,
+                request_fields=settings.run.request_fields,
+                **model_options(settings),
             )
         except ModelSpecError as error:
             raise UsageError(str(error)) from None
         except BackendError as error:  # ModelUnavailableError: one paragraph with the ways forward
             console.print(str(error), markup=False, highlight=False, soft_wrap=True)
             return 1
+        profile = getattr(backend, "profile", None)
+        if profile is not None:
+            console.print(
+                f"[dim]server profile {profile.name}: images up to {spec.max_pixels:,} pixels"
+                f"{' — ' + profile.notes if profile.notes else ''}[/]",
+                highlight=False,
+            )
         env = await starting
         config = settings.agent.model_copy(
             update={"min_pixels": spec.min_pixels, "max_pixels": spec.max_pixels}

@@ -17,7 +17,7 @@ from PIL import Image
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from anyres_agent.model.conversation import ImagePart, Message, TextPart
-from anyres_agent.model.families.textparse import LiteralError, bounded, parse_literal
+from anyres_agent.model.families.textparse import LiteralError, cap_answer, parse_literal
 
 JUDGE_MARKER = "You are checking a screenshot of a user interface."
 SYSTEM = (
@@ -103,7 +103,7 @@ def read_json(text: str) -> Any:
     The reading is textparse's bounded one (JSON, Python literals, trailing commas, a missing closing
     bracket; bare words are not values) on the head and tail of an over-long answer, so junk of any
     size is rejected in milliseconds, and nothing is evaluated."""
-    cleaned = SPECIAL_TOKENS.sub("", bounded(text))
+    cleaned = SPECIAL_TOKENS.sub("", cap_answer(text)[0])
     for _, fence in zip(range(MAX_FENCES), FENCE.finditer(cleaned), strict=False):
         try:
             return _whole(fence.group(1))

@@ -1,17 +1,10 @@
-"""Chat completions against any OpenAI-compatible server: vLLM, SGLang, Ollama, LM Studio, DashScope.
+"""Chat completions against any OpenAI-compatible server: vLLM, SGLang, Ollama, DashScope, OpenRouter...
 
 The client must know the exact image the server shows the model, or Qwen2.5-VL-style coordinates
 (pixels of the resized image) land in the wrong place. So images leave already at the frame's
-smart-resized size (a size the Qwen processor leaves unchanged), and where a server takes a pixel
-budget per request it gets the same one:
-
-| server    | what it honours                                                        |
-|-----------|------------------------------------------------------------------------|
-| vllm      | `mm_processor_kwargs: {min_pixels, max_pixels}` in the body (protocol.py) |
-| dashscope | `min_pixels` / `max_pixels` keys on each image part (Qwen cookbooks)    |
-| sglang, ollama, lmstudio, openai | nothing per request: the client-side resize is what holds |
-
-Unknown fields are sent only to servers that accept them (api.openai.com rejects them).
+smart-resized size, within what the server keeps unchanged, and each server gets the fields it needs:
+both come from its profile (model.backends.servers). Fields from the user's config
+(`request_fields`) are added to every request as they are.
 """
 
 from __future__ import annotations
@@ -22,21 +15,29 @@ import logging
 import os
 import random
 import time
-from typing import Any, Literal
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlparse
 
 import httpx
 
 from anyres_agent.model.backends.base import BackendError
 from anyres_agent.model.backends.images import DEFAULT_FORMAT, ImageFormat, image_tokens, to_data_url
+from anyres_agent.model.backends.servers import (
+    SERVER_CHOICES,
+    ServerProfile,
+    guess_profile,
+    profile_from_owners,
+    resolve_profile,
+)
 from anyres_agent.model.backends.spec import ModelSpec
 from anyres_agent.model.conversation import ImagePart, Message, ModelReply, ModelRequest
 from anyres_agent.model.frame import QWEN_FACTOR, smart_resize
 
 log = logging.getLogger(__name__)
 
-ServerKind = Literal["auto", "vllm", "sglang", "ollama", "lmstudio", "dashscope", "openai"]
-SERVER_KINDS: tuple[str, ...] = ("auto", "vllm", "sglang", "ollama", "lmstudio", "dashscope", "openai")
+RESERVED_FIELDS = frozenset({"model", "messages", "stream"})
+"""Request fields the backend owns: extra fields from a config may not replace them."""
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 60.0
 
@@ -53,7 +54,8 @@ class OpenAICompatibleBackend:
         *,
         served_model: str | None = None,
         api_key_env: str = "OPENAI_API_KEY",
-        server: ServerKind = "auto",
+        server: str = "auto",
+        request_fields: Mapping[str, Any] | None = None,
         timeout: float = 120.0,
         connect_timeout: float = 10.0,
         max_attempts: int = 4,
@@ -61,12 +63,22 @@ class OpenAICompatibleBackend:
         max_backoff: float = 20.0,
         image_format: ImageFormat = DEFAULT_FORMAT,
     ) -> None:
-        if server not in SERVER_KINDS:
-            raise ValueError(f"unknown server kind {server!r}; choose one of {', '.join(SERVER_KINDS)}")
+        if server.strip().lower() not in SERVER_CHOICES:
+            raise ValueError(f"unknown server {server!r}; choose one of {', '.join(SERVER_CHOICES)}")
+        reserved = RESERVED_FIELDS & set(request_fields or {})
+        if reserved:
+            raise ValueError(
+                f"request_fields may not set {', '.join(sorted(reserved))}: the backend sends those"
+            )
         self.endpoint = normalize_endpoint(endpoint)
         self.spec = spec
         self.model = served_model or spec.source
-        self.server: ServerKind = server
+        self.request_fields = dict(request_fields or {})
+        self.profile: ServerProfile = resolve_profile(server, self.endpoint, self.model, probe=False)
+        self._probe_owners = (
+            server.strip().lower() == "auto" and guess_profile(self.endpoint, self.model) is None
+        )
+        """Undecided "auto": ask `/models` once, at the first request, whether it is vLLM or SGLang."""
         self.api_key_env = api_key_env
         self.__key = os.environ.get(api_key_env) or None
         self.timeout = timeout
@@ -82,8 +94,9 @@ class OpenAICompatibleBackend:
     # --- the protocol ------------------------------------------------------------------------
     async def complete(self, request: ModelRequest) -> ModelReply:
         start = time.perf_counter()
-        if self.server == "auto":
-            self.server = await self._detect_server()
+        if self._probe_owners:
+            self._probe_owners = False
+            self.profile = await self._detect_profile()
         body = await asyncio.to_thread(self.build_body, request)  # resizing and PNG: ~50 ms at 1080p
         prepared = time.perf_counter()
         data, backoff_seconds = await self._post_with_retries(body)
@@ -124,14 +137,22 @@ class OpenAICompatibleBackend:
             body["frequency_penalty"] = settings.frequency_penalty
         if settings.stop:
             body["stop"] = list(settings.stop)
-        if self.server in ("vllm", "sglang") and settings.repetition_penalty != 1.0:
+        profile = self.profile
+        if profile.takes_repetition_penalty and settings.repetition_penalty != 1.0:
             body["repetition_penalty"] = settings.repetition_penalty
-        if self.server == "vllm":
+        if profile.budget_in_body:
             body["mm_processor_kwargs"] = {
                 "min_pixels": self.spec.min_pixels,
                 "max_pixels": self.spec.max_pixels,
             }
+        body |= profile.body
+        body |= self.request_fields
         return body
+
+    @property
+    def server(self) -> str:
+        """The server profile's name (vllm, sglang, ollama, dashscope, openrouter or generic)."""
+        return self.profile.name
 
     def _check_sizes(self, request: ModelRequest) -> None:
         """Refuse an image the server would resize again: the model's numbers would then be read in
@@ -158,7 +179,7 @@ class OpenAICompatibleBackend:
                     "type": "image_url",
                     "image_url": {"url": to_data_url(part.image, self.image_format)},
                 }
-                if self.server == "dashscope":
+                if self.profile.budget_on_images:
                     image_part.update(min_pixels=self.spec.min_pixels, max_pixels=self.spec.max_pixels)
                 parts.append(image_part)
             else:
@@ -233,8 +254,8 @@ class OpenAICompatibleBackend:
         elif status in (400, 413, 422):
             hint = (
                 "the server rejected the request; if it names an unknown field, pass the right server "
-                f"kind (now {self.server!r}; 'openai' sends no extras), and if the image is too large, "
-                "lower max_pixels"
+                f"profile (now {self.server!r}; 'generic' sends no extras) or fix request_fields, and if "
+                "the image is too large, lower max_pixels"
             )
         else:
             hint = "see the server's log"
@@ -247,26 +268,14 @@ class OpenAICompatibleBackend:
     def _redact(self, text: str) -> str:
         return text.replace(self.__key, "***") if self.__key else text
 
-    async def _detect_server(self) -> ServerKind:
-        """Guess the server from its host, then from /models `owned_by` (vLLM and SGLang fill it)."""
-        host = urlparse(self.endpoint).netloc.lower()
-        if "dashscope" in host:
-            return "dashscope"
-        if host.endswith("api.openai.com"):
-            return "openai"
+    async def _detect_profile(self) -> ServerProfile:
+        """vLLM and SGLang name themselves in `GET /models` (`owned_by`); anything else stays generic."""
         try:
             response = await self._client.get("/models", headers=self._headers(), timeout=5.0)
             owners = {str(m.get("owned_by", "")).lower() for m in response.json().get("data", [])}
-        except (httpx.HTTPError, ValueError, AttributeError):
+        except (httpx.HTTPError, ValueError, AttributeError, TypeError):
             owners = set()
-        for kind in ("vllm", "sglang"):
-            if kind in owners:
-                return kind
-        if host.endswith(":11434"):
-            return "ollama"
-        if host.endswith(":1234"):
-            return "lmstudio"
-        return "openai"
+        return profile_from_owners(owners) or self.profile
 
     def __repr__(self) -> str:
         key = "set" if self.__key else "not set"

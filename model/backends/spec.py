@@ -42,12 +42,23 @@ NAME_HINTS = (
     ("ui-tars", "uitars"),
     ("uitars", "uitars"),
     ("showui", "showui"),
+    ("os-atlas-pro", "osatlas"),
+    ("os-atlas-action", "osatlas"),
     ("os-atlas", "qwen2vl"),
     ("qwen3-vl", "qwen3vl"),
+    ("qwen3vl", "qwen3vl"),
     ("qwen2.5-vl", "qwen25vl"),
+    ("qwen2.5vl", "qwen25vl"),
     ("qwen2_5_vl", "qwen25vl"),
+    ("qwen25vl", "qwen25vl"),
+    ("qwen-vl-max", "qwen25vl"),
+    ("qwen-vl-plus", "qwen25vl"),
     ("qwen2-vl", "qwen2vl"),
+    ("qwen2vl", "qwen2vl"),
 )
+"""Name fragments, most specific first. Served names count: Ollama's `qwen2.5vl:7b` and `qwen3-vl:8b`,
+DashScope's `qwen-vl-max` / `qwen-vl-plus` (Qwen2.5-VL based; pass --family qwen3vl for a Qwen3-VL
+snapshot) and `qwen2.5-vl-72b-instruct`, OpenRouter's `qwen/qwen2.5-vl-72b-instruct`."""
 
 
 class ModelSpecError(ValueError):

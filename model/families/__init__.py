@@ -7,7 +7,10 @@
 | uitars   | 0-1000                              | Thought:/Action: click(start_box='<|box_start|>(x,y)<|box_end|>') |
 | uitars15 | pixels of the smart-resized image   | Thought:/Action: click(point='<point>x y</point>') |
 | showui   | 0-1 fractions                       | {'action': 'CLICK', 'position': [x, y]}         |
-| qwen3vl  | 0-1000 (resize factor 32)           | <tool_call> JSON, screen declared 1000x1000     |
+| qwen3vl  | 0-1000 (computer_use), 0-999 (mobile_use); factor 32 | <tool_call> JSON               |
+| osatlas  | 0-1000                              | actions:\nCLICK <point>[[x, y]]</point> (OS-Atlas-Pro) |
+
+Each family's default prompt is its official template byte for byte (docs/models.md).
 """
 
 # ruff: noqa: E501  (verbatim prompt and answer text reads better unwrapped)

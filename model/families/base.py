@@ -63,17 +63,25 @@ class Family(Protocol):
         history: Sequence[HistoryStep] = (),
         notes: Sequence[str] = (),
         context: Sequence[str] = (),
+        extras: frozenset[str] = frozenset(),
     ) -> list[Message]:
         """The full conversation for the next step; `screenshot` is already sized to the frame.
-        `notes` go with this step's screenshot; `context` (the same every step) follows the task."""
+
+        `notes` go with this step's screenshot; `context` (the same every step) follows the task.
+        `actions` is what the environment can do (it picks the official template: computer or
+        mobile); `extras` are project actions beyond that template the environment opted in to,
+        which get lines of their own."""
         ...
 
     def grounding_messages(self, *, instruction: str, frame: Frame, screenshot: ImageLike) -> list[Message]:
         """One-call grounding: 'where is <instruction>?' in the family's grounding prompt."""
         ...
 
-    def parse(self, text: str, frame: Frame, *, clamp: bool = False) -> ParsedAnswer:
-        """Actions in screen space, or raise model.answer.ParseError."""
+    def parse(
+        self, text: str, frame: Frame, *, clamp: bool = False, cursor: tuple[int, int] | None = None
+    ) -> ParsedAnswer:
+        """Actions in screen space, or raise model.answer.ParseError. `cursor` is the pointer's screen
+        position, for formats that act where the pointer is (a Qwen `left_click` with no coordinate)."""
         ...
 
     def parse_grounding(self, text: str, frame: Frame, *, clamp: bool = False) -> Box:

@@ -16,9 +16,10 @@ from pydantic import ValidationError
 from anyres_agent.model.answer import Box, GroundedAction, ParsedAnswer, ParseError
 from anyres_agent.model.conversation import ImageLike, ImagePart, Message, TextPart
 from anyres_agent.model.families.base import HistoryStep
-from anyres_agent.model.families.textparse import LiteralError, as_numbers, bounded, strip_chat_tokens
+from anyres_agent.model.families.textparse import LiteralError, as_numbers, cap_answer, strip_chat_tokens
 from anyres_agent.model.frame import CoordinateSpace, Fit, Frame, FrameError
 from anyres_agent.tools import (
+    WHEEL_CLICK_PX,
     Action,
     InvalidActionError,
     Scroll,
@@ -30,8 +31,15 @@ from anyres_agent.tools import (
 )
 
 SCROLL_FRACTION = 0.5
-"""A direction-only scroll ('scroll down') moves half the screen height (or width): enough to
-reveal new content, little enough to keep context, and the same for every family."""
+"""A direction-only scroll in a format whose official executor gives no amount (the project's own
+Qwen2-VL tools, OS-Atlas-Pro's SCROLL [UP]) moves half the screen height (or width). Families with an
+official executor follow it instead: see `wheel_scroll` and docs/models.md, "Scroll amounts"."""
+
+MAX_WHEEL_CLICKS = 100
+"""The most wheel clicks one scroll may ask for (a scroll of 10,000 px): past it is a runaway number."""
+
+Cursor = tuple[int, int]
+"""Where the pointer is, in screen space, as the environment reports it (None where there is none)."""
 
 MAX_WAIT_SECONDS = 60.0
 
@@ -47,6 +55,26 @@ TEXT_FIELDS: dict[str, str] = {
 """The field that holds a text-carrying action's text: what a model writes as its `text` or `value`."""
 
 ParseFailure = (LiteralError, InvalidActionError, UnknownKeyError, FrameError, ValidationError)
+
+
+MOBILE_SIGNS = frozenset({"swipe", "open_app"})
+
+
+def is_mobile(actions: frozenset[str]) -> bool:
+    """Whether an action set is a phone's (swipe or open_app, and no mouse pointer to move): it picks
+    the official mobile template (UI-TARS MOBILE_USE, Qwen mobile_use, ShowUI phone) over the computer one."""
+    return bool(actions & MOBILE_SIGNS) and "move" not in actions
+
+
+def insert_lines(template: str, lines: Sequence[str], before: str) -> str:
+    """`template` with `lines` added after its last action line, i.e. before the blank lines that
+    precede `before` (the heading after the action space)."""
+    if not lines:
+        return template
+    at = template.index(before)
+    while at > 0 and template[at - 1] == "\n":
+        at -= 1
+    return template[:at] + "\n" + "\n".join(lines) + template[at:]
 
 
 def one_line(message: str, limit: int = 400) -> str:
@@ -92,12 +120,39 @@ def split_keys(combo: str) -> list[str]:
 
 def scroll_amount(frame: Frame, direction: str) -> tuple[int, int]:
     """(dx, dy) for a direction word, SCROLL_FRACTION of the screen in that direction."""
+    return screen_fraction_scroll(frame, direction, SCROLL_FRACTION)
+
+
+def wheel_scroll(direction: str, clicks: float) -> tuple[int, int]:
+    """(dx, dy) for `clicks` wheel clicks towards a direction word, at WHEEL_CLICK_PX a click."""
     try:
         ux, uy = scroll_vector(direction)
     except ValueError as error:
         raise fail(str(error)) from None
-    return ux * max(1, round(SCROLL_FRACTION * frame.screen_width)), uy * max(
-        1, round(SCROLL_FRACTION * frame.screen_height)
+    step = round(wheel_clicks(clicks, "a scroll amount") * WHEEL_CLICK_PX)
+    return ux * step, uy * step
+
+
+def wheel_clicks(value: Any, what: str) -> float:
+    """A finite wheel-click count within MAX_WHEEL_CLICKS (its sign kept), or a ParseError naming `what`."""
+    nums = as_numbers(value, 1) if value is not None else []
+    clicks = nums[0] if nums else math.nan
+    if not math.isfinite(clicks) or abs(clicks) > MAX_WHEEL_CLICKS:
+        raise fail(
+            f"{what} must be a number of mouse-wheel clicks from -{MAX_WHEEL_CLICKS} to {MAX_WHEEL_CLICKS}, "
+            f"got {value!r}"[:300]
+        )
+    return clicks
+
+
+def screen_fraction_scroll(frame: Frame, direction: str, fraction: float) -> tuple[int, int]:
+    """(dx, dy) for a direction word, `fraction` of the screen's height (or width) that way."""
+    try:
+        ux, uy = scroll_vector(direction)
+    except ValueError as error:
+        raise fail(str(error)) from None
+    return ux * max(1, round(fraction * frame.screen_width)), uy * max(
+        1, round(fraction * frame.screen_height)
     )
 
 
@@ -116,6 +171,19 @@ def click_name(family: str, names: Mapping[tuple[str, int], str], action: Action
     if name is None:
         raise ValueError(f"{family} cannot express a {button} click x{count}")
     return name
+
+
+def coordinates(value: Any, what: str) -> list[float]:
+    """Exactly the numbers a point (2) or a box (4) has. The official parsers reject anything else, and
+    so does this one: an answer cut at max_tokens (`start_box='[2,3,4,5,...`) is not a point."""
+    nums = as_numbers(value, 5)
+    if len(nums) not in (2, 4):
+        count = "more than 4" if len(nums) > 4 else str(len(nums))
+        shown = value if isinstance(value, str) else repr(value)
+        raise fail(
+            f"{what} must be a point (x, y) or a box (x1, y1, x2, y2), got {count} numbers in {shown[:80]!r}"
+        )
+    return nums
 
 
 def wait_seconds(value: Any, default: float = 1.0) -> float:
@@ -191,21 +259,17 @@ class FamilyBase:
 
     def point(self, frame: Frame, value: Any, *, clamp: bool, what: str = "point") -> tuple[int, int]:
         """A point from '(x,y)', '<point>x y</point>', [x, y] or a box (its centre)."""
-        nums = as_numbers(value)
-        if len(nums) >= 4:
-            return self.box(frame, nums[:4], clamp=clamp).center
-        if len(nums) < 2:
-            raise fail(f"{what} needs two numbers (x, y), got {value!r}")
+        nums = coordinates(value, what)
+        if len(nums) == 4:
+            return self.box(frame, nums, clamp=clamp).center
         return self.to_screen(frame, nums[0], nums[1], clamp=clamp)
 
-    def box(self, frame: Frame, value: Any, *, clamp: bool) -> Box:
+    def box(self, frame: Frame, value: Any, *, clamp: bool, what: str = "box") -> Box:
         """A screen-space box from four model numbers (a point gives a zero-size box)."""
-        nums = as_numbers(value)
-        if len(nums) in (2, 3):
+        nums = coordinates(value, what)
+        if len(nums) == 2:
             x, y = self.to_screen(frame, nums[0], nums[1], clamp=clamp)
             return Box(x1=x, y1=y, x2=x, y2=y)
-        if len(nums) < 4:
-            raise fail(f"a box needs four numbers (x1, y1, x2, y2), got {value!r}")
         x1, y1 = self.to_screen(frame, nums[0], nums[1], clamp=clamp)
         x2, y2 = self.to_screen(frame, nums[2], nums[3], clamp=clamp)
         return Box(x1=min(x1, x2), y1=min(y1, y2), x2=max(x1, x2), y2=max(y1, y2))
@@ -221,59 +285,76 @@ class FamilyBase:
         return _short(mx, self.decimals, frame.screen_width), _short(my, self.decimals, frame.screen_height)
 
     # --- parse ---------------------------------------------------------------------------
-    def parse(self, text: str, frame: Frame, *, clamp: bool = False) -> ParsedAnswer:
-        """Actions in screen space, or a ParseError whose message tells the model what to fix."""
+    def parse(
+        self, text: str, frame: Frame, *, clamp: bool = False, cursor: Cursor | None = None
+    ) -> ParsedAnswer:
+        """Actions in screen space, or a ParseError whose message tells the model what to fix.
+
+        `cursor` is where the environment says the pointer is (screen space); formats whose official
+        executors act at the pointer (a Qwen `left_click` without a coordinate) need it."""
         if not isinstance(text, str):
             raise fail(f"the answer must be text, got {type(text).__name__}")
-        cleaned = strip_chat_tokens(bounded(text))
+        capped, cut = cap_answer(text)
         try:
-            thought, steps = self._parse(cleaned, frame, clamp)
+            thought, steps = self._parse(strip_chat_tokens(capped), frame, clamp, cursor)
         except ParseFailure as error:
-            raise ParseError(one_line(str(error)), raw=text) from None
+            raise ParseError(one_line(str(error)), raw=text, cut_chars=cut) from None
         except ParseError as error:
-            raise ParseError(str(error), raw=text) from None
+            raise ParseError(str(error), raw=text, cut_chars=cut) from None
         if not steps:
-            raise ParseError(one_line(f"no action found: {self.format_hint}"), raw=text)
-        return ParsedAnswer(thought=thought.strip(), steps=steps, raw=text)
+            raise ParseError(one_line(f"no action found: {self.format_hint}"), raw=text, cut_chars=cut)
+        return ParsedAnswer(thought=thought.strip(), steps=steps, raw=text, cut_chars=cut)
 
     def parse_grounding(self, text: str, frame: Frame, *, clamp: bool = False) -> Box:
         """The grounded box in screen space (a point gives a zero-size box), or raise ParseError."""
         if not isinstance(text, str):
             raise fail(f"the answer must be text, got {type(text).__name__}")
         try:
-            return self._parse_grounding(strip_chat_tokens(bounded(text)), frame, clamp)
+            return self._parse_grounding(strip_chat_tokens(cap_answer(text)[0]), frame, clamp)
         except ParseFailure as error:
             raise ParseError(one_line(str(error)), raw=text) from None
         except ParseError as error:
             raise ParseError(str(error), raw=text) from None
 
-    def _parse(self, text: str, frame: Frame, clamp: bool) -> tuple[str, list[GroundedAction]]:
+    def _parse(
+        self, text: str, frame: Frame, clamp: bool, cursor: Cursor | None
+    ) -> tuple[str, list[GroundedAction]]:
         raise NotImplementedError
 
     def _parse_grounding(self, text: str, frame: Frame, clamp: bool) -> Box:
         raise NotImplementedError
 
     # --- prompts -------------------------------------------------------------------------
-    def system_prompt(self, actions: frozenset[str], frame: Frame) -> str:
+    def system_prompt(
+        self, actions: frozenset[str], frame: Frame, extras: frozenset[str] = frozenset()
+    ) -> str:
+        """The official template for the device `actions` describe, plus lines for the project actions
+        in `extras` that it lacks (an environment's opt-in; see docs/models.md)."""
         raise NotImplementedError
 
-    def _cached_system_prompt(self, actions: frozenset[str], frame: Frame) -> str:
-        """The system prompt depends only on the action set and the frame, which rarely change
+    def _cached_system_prompt(
+        self, actions: frozenset[str], frame: Frame, extras: frozenset[str] = frozenset()
+    ) -> str:
+        """The system prompt depends only on the action sets and the frame, which rarely change
         within a run; rendering its tool schema every step is wasted work."""
-        cache: dict[tuple[frozenset[str], Frame], str] = self.__dict__.setdefault("_system_prompts", {})
-        key = (actions, frame)
+        cache: dict[tuple[frozenset[str], Frame, frozenset[str]], str] = self.__dict__.setdefault(
+            "_system_prompts", {}
+        )
+        key = (actions, frame, extras)
         if key not in cache:
             if len(cache) >= 64:
                 cache.clear()
-            cache[key] = self.system_prompt(actions, frame)
+            cache[key] = self.system_prompt(actions, frame, extras)
         return cache[key]
 
-    def opening(self, task: str, actions: frozenset[str], frame: Frame) -> tuple[str, str]:
+    def opening(
+        self, task: str, actions: frozenset[str], frame: Frame, extras: frozenset[str] = frozenset()
+    ) -> tuple[str, str]:
         """The system turn and the text that opens the user turn; families trained without a
         system turn (UI-TARS, ShowUI) put their prompt in the user text instead."""
-        return self._cached_system_prompt(actions, frame), self.task_text(task)
+        return self._cached_system_prompt(actions, frame, extras), self.task_text(task, actions)
 
-    def task_text(self, task: str) -> str:
+    def task_text(self, task: str, actions: frozenset[str] = frozenset()) -> str:
         return f"Task: {task}"
 
     def render_step(self, step: HistoryStep) -> str:
@@ -301,10 +382,11 @@ class FamilyBase:
         history: Sequence[HistoryStep] = (),
         notes: Sequence[str] = (),
         context: Sequence[str] = (),
+        extras: frozenset[str] = frozenset(),
     ) -> list[Message]:
         """System prompt, task and standing context, the history (text for steps whose screenshot was
         dropped, image + answer turns for the others), this step's notes, then the screenshot."""
-        system, opening = self.opening(task, actions, frame)
+        system, opening = self.opening(task, actions, frame, extras)
         return assemble(
             system=system,
             task=opening,

@@ -20,8 +20,10 @@ from anyres_agent.model.answer import Box, GroundedAction
 from anyres_agent.model.conversation import ImageLike, ImagePart, Message, TextPart
 from anyres_agent.model.families.common import (
     TEXT_FIELDS,
+    Cursor,
     FamilyBase,
     action_text,
+    coordinates,
     fail,
     make_action,
     scroll_amount,
@@ -33,7 +35,6 @@ from anyres_agent.model.families.common import (
 from anyres_agent.model.families.textparse import (
     MAX_CALLS,
     LiteralError,
-    as_numbers,
     numbers,
     parse_literal,
     split_think,
@@ -138,8 +139,12 @@ class Qwen2VL(FamilyBase):
     format_hint = f'answer with {FN_NAME}: click then {FN_ARGS}: {{"point": (x,y)}} (x and y from 0 to 1000)'
 
     # --- prompts -------------------------------------------------------------------------
-    def system_prompt(self, actions: frozenset[str], frame: Frame) -> str:
-        names = [n for n in TOOLS if n in actions or n == "finish"]
+    def system_prompt(
+        self, actions: frozenset[str], frame: Frame, extras: frozenset[str] = frozenset()
+    ) -> str:
+        """No official agent template exists for Qwen2-VL (the paper shows the format, not a prompt), so
+        this is the project's own Qwen-Agent tool listing of every action the environment allows."""
+        names = [n for n in TOOLS if n in actions | extras or n == "finish"]
         descs = []
         for n in names:
             doc, params = TOOLS[n]
@@ -167,8 +172,15 @@ class Qwen2VL(FamilyBase):
         return [Message(role="user", content=[ImagePart(image=screenshot), TextPart(text=text)])]
 
     # --- parse ---------------------------------------------------------------------------
-    def _parse(self, text: str, frame: Frame, clamp: bool) -> tuple[str, list[GroundedAction]]:
+    def _parse(
+        self, text: str, frame: Frame, clamp: bool, cursor: Cursor | None
+    ) -> tuple[str, list[GroundedAction]]:
         thinking, text = split_think(text)
+        if "FUNCTION" not in text:
+            bare = self.bare_box(text, frame, clamp)
+            if bare is not None:  # a grounding answer (OS-Atlas-Base, plain Qwen2-VL): click its centre
+                x, y = bare.center
+                return thinking, [GroundedAction(action=make_action("click", x=x, y=y), box=bare)]
         steps: list[GroundedAction] = []
         first = -1
         pos = 0
@@ -194,11 +206,21 @@ class Qwen2VL(FamilyBase):
     def _grounded(
         self, frame: Frame, value: Any, clamp: bool, what: str
     ) -> tuple[tuple[int, int], Box | None]:
-        nums = as_numbers(value)
-        if len(nums) >= 4:
-            box = self.box(frame, nums[:4], clamp=clamp)
+        nums = coordinates(value, what)
+        if len(nums) == 4:
+            box = self.box(frame, nums, clamp=clamp, what=what)
             return box.center, box
-        return self.point(frame, value, clamp=clamp, what=what), None
+        return self.point(frame, nums, clamp=clamp, what=what), None
+
+    def bare_box(self, text: str, frame: Frame, clamp: bool) -> Box | None:
+        """The box of an answer that is only a grounding (`<|box_start|>(x1,y1),(x2,y2)<|box_end|>`, or
+        its two pairs once the tokens were stripped), or None: prose numbers are never a box."""
+        if "<|box_start|>" in text or "<|object_ref_end|>" in text:
+            return self._parse_grounding(text, frame, clamp)
+        pairs = list(zip(range(3), _PAIR.finditer(text), strict=False))
+        if len(pairs) == 2:
+            return self._parse_grounding(text, frame, clamp)
+        return None
 
     def _step(self, name: str, args: dict[str, Any], frame: Frame, clamp: bool) -> GroundedAction:
         if name not in TOOLS:
@@ -250,12 +272,13 @@ class Qwen2VL(FamilyBase):
         if start >= 0:
             end = text.find("<|box_end|>", start)
             return self.box(frame, text[start + 13 : end if end >= 0 else len(text)], clamp=clamp)
+        text = text[: text.find("<|box_end|>")] if "<|box_end|>" in text else text
         after = text.find("<|object_ref_end|>")
         region = text[after + 18 :] if after >= 0 else text
         pairs = [(m.group(1), m.group(2)) for _, m in zip(range(2), _PAIR.finditer(region), strict=False)]
         if pairs:
             return self.box(frame, [float(v) for pair in pairs for v in pair], clamp=clamp)
-        nums = numbers(region, 4)
+        nums = numbers(region, 5)
         if len(nums) in (2, 4):
             return self.box(frame, nums, clamp=clamp)
         raise fail("no box found: answer with <|box_start|>(x1,y1),(x2,y2)<|box_end|> (0 to 1000)")

@@ -18,12 +18,16 @@ from typing import Any
 from anyres_agent.model.answer import Box, GroundedAction
 from anyres_agent.model.conversation import ImageLike, ImagePart, Message, TextPart
 from anyres_agent.model.families.common import (
+    Cursor,
     FamilyBase,
     action_text,
     click_name,
+    coordinates,
     fail,
+    insert_lines,
+    is_mobile,
     make_action,
-    scroll_amount,
+    screen_fraction_scroll,
     scroll_direction,
     split_keys,
     text_action,
@@ -40,36 +44,71 @@ GROUNDING_SYSTEM = (
     "The coordinate represents a clickable location [x, y] for an element, which is a relative coordinate on "
     "the screenshot, scaled from 0 to 1."
 )
-NAV_FORMAT = """
-Format the action as a dictionary with the following keys:
-{'action': 'ACTION_TYPE', 'value': 'element', 'position': [x,y]}
-
-If value or position is not applicable, set it as `None`.
-Position might be [[x1,y1], [x2,y2]] if the action requires a start and end position.
-Position represents the relative coordinates on the screenshot and should be scaled to a range of 0-1.
-"""
-SPACE = {  # README wording for the native actions; the rest extend the space when the loop allows them
-    "click": ["`CLICK`: Click on an element, value is not applicable and the position [x,y] is required. "],
-    "type": ["`INPUT`: Type a string into an element, value is a string to type and the position [x,y] is required. "],
-    "move": ["`HOVER`: Hover on an element, value is not applicable and the position [x,y] is required."],
-    "answer": ["`ANSWER`: Answer the question, value is the answer and the position is not applicable."],
-    "key": ["`ENTER`: Enter operation, value and position are not applicable.",
-            "`KEY`: Press keys, value is the keys split by spaces (e.g. 'ctrl c') and the position is not applicable."],
-    "scroll": ["`SCROLL`: Scroll the screen, value is the direction to scroll and the position is not applicable."],
-    "drag": ["`SELECT_TEXT`: Select some text content, value is not applicable and position [[x1,y1], [x2,y2]] is "
-             "the start and end position of the select operation."],
-    "swipe": ["`SWIPE`: Swipe the screen, value is not applicable and the position [[x1,y1], [x2,y2]] is the start "
-              "and end position of the swipe operation."],
-    "long_press": ["`PRESS`: Long click on an element, value is not applicable and the position [x,y] is required. "],
-    "navigate": ["`NAVIGATE`: Open a URL, value is the URL and the position is not applicable."],
-    "back": ["`BACK`: Go back, value and position are not applicable."],
-    "home": ["`HOME`: Go to the home screen, value and position are not applicable."],
-    "open_app": ["`OPEN_APP`: Open an app, value is the app name and the position is not applicable."],
-    "wait": ["`WAIT`: Wait, value is the seconds to wait and the position is not applicable."],
-    "choose": ["`CHOOSE`: Pick an offered option, value is the option and the position is not applicable."],
-    "call_user": ["`CALL_USER`: Ask the user for help, value is why and the position is not applicable."],
-    "finish": ["`FINISH`: The task is complete, value is a short summary and the position is not applicable."],
-}  # fmt: skip
+WEB_PROMPT = (
+    "You are an assistant trained to navigate the web screen. \n"
+    "Given a task instruction, a screen observation, and an action history sequence, \n"
+    "output the next action and wait for the next observation. \n"
+    "Here is the action space:\n"
+    "\n"
+    "1. `CLICK`: Click on an element, value is not applicable and the position [x,y] is required. \n"
+    "2. `INPUT`: Type a string into an element, value is a string to type and the position [x,y] is required. \n"
+    "3. `SELECT`: Select a value for an element, value is not applicable and the position [x,y] is required. \n"
+    "4. `HOVER`: Hover on an element, value is not applicable and the position [x,y] is required.\n"
+    "5. `ANSWER`: Answer the question, value is the answer and the position is not applicable.\n"
+    "6. `ENTER`: Enter operation, value and position are not applicable.\n"
+    "7. `SCROLL`: Scroll the screen, value is the direction to scroll and the position is not applicable.\n"
+    "8. `SELECT_TEXT`: Select some text content, value is not applicable and position [[x1,y1], [x2,y2]] is the start and end position of the select operation.\n"
+    "9. `COPY`: Copy the text, value is the text to copy and the position is not applicable.\n"
+    "\n"
+    "\n"
+    "Format the action as a dictionary with the following keys:\n"
+    "{'action': 'ACTION_TYPE', 'value': 'element', 'position': [x,y]}\n"
+    "\n"
+    "If value or position is not applicable, set it as `None`.\n"
+    "Position might be [[x1,y1], [x2,y2]] if the action requires a start and end position.\n"
+    "Position represents the relative coordinates on the screenshot and should be scaled to a range of 0-1.\n"
+)
+PHONE_PROMPT = (
+    "You are an assistant trained to navigate the phone screen. \n"
+    "Given a task instruction, a screen observation, and an action history sequence, \n"
+    "output the next action and wait for the next observation. \n"
+    "Here is the action space:\n"
+    "\n"
+    "1. `INPUT`: Type a string into an element, value is a string to type and the position [x,y] is required. \n"
+    "2. `SWIPE`: Swipe the screen, value is not applicable and the position [[x1,y1], [x2,y2]] is the start and end position of the swipe operation.\n"
+    "3. `TAP`: Tap on an element, value is not applicable and the position [x,y] is required.\n"
+    "4. `ANSWER`: Answer the question, value is the status (e.g., 'task complete') and the position is not applicable.\n"
+    "5. `ENTER`: Enter operation, value and position are not applicable.\n"
+    "\n"
+    "\n"
+    "Format the action as a dictionary with the following keys:\n"
+    "{'action': 'ACTION_TYPE', 'value': 'element', 'position': [x,y]}\n"
+    "\n"
+    "If value or position is not applicable, set it as `None`.\n"
+    "Position might be [[x1,y1], [x2,y2]] if the action requires a start and end position.\n"
+    "Position represents the relative coordinates on the screenshot and should be scaled to a range of 0-1.\n"
+)
+"""showlab/ShowUI@21ed7cb QUICK_START.md "GUI Navigation": `_NAV_SYSTEM.format(_APP=split,
+_ACTION_SPACE=action_map[split]) + _NAV_FORMAT` for split 'web' and 'phone', byte for byte."""
+OFFERS = {
+    "web": frozenset({"click", "type", "move", "answer", "scroll", "drag"}),
+    "phone": frozenset({"type", "swipe", "click", "answer"}),
+}
+EXTRA_LINES = {  # project lines, offered only for the actions an environment opts in to (docs/models.md)
+    "key": "`KEY`: Press keys, value is the keys split by spaces (e.g. 'ctrl c') and the position is not applicable.",
+    "long_press": "`PRESS`: Long click on an element, value is not applicable and the position [x,y] is required.",
+    "navigate": "`NAVIGATE`: Open a URL, value is the URL and the position is not applicable.",
+    "back": "`BACK`: Go back, value and position are not applicable.",
+    "home": "`HOME`: Go to the home screen, value and position are not applicable.",
+    "open_app": "`OPEN_APP`: Open an app, value is the app name and the position is not applicable.",
+    "wait": "`WAIT`: Wait, value is the seconds to wait and the position is not applicable.",
+    "choose": "`CHOOSE`: Pick an offered option, value is the option and the position is not applicable.",
+    "call_user": "`CALL_USER`: Ask the user for help, value is why and the position is not applicable.",
+    "finish": "`FINISH`: The task is complete, value is a short summary and the position is not applicable.",
+}
+SCROLL_FRACTION = 0.6
+"""A SCROLL moves 60% of the screen: ShowUI's AITW evaluation follows SeeClick, which turns 'scroll down'
+into a swipe from y=0.8 to y=0.2 (njucckevin/SeeClick agent_tasks/action_matching.py action_2_format)."""
 _CLICKS = {"CLICK": ("left", 1), "TAP": ("left", 1), "SELECT": ("left", 1), "DOUBLE_CLICK": ("left", 2)}
 _CLICKS |= {"RIGHT_CLICK": ("right", 1)}
 _CLICK_KINDS = {("left", 1): "CLICK", ("left", 2): "DOUBLE_CLICK", ("right", 1): "RIGHT_CLICK"}
@@ -79,15 +118,29 @@ _TEXT_KINDS = ("answer", "navigate", "open_app", "choose", "call_user")
 _FIXED: dict[str, tuple[str, dict[str, Any]]] = {"BACK": ("back", {}), "HOME": ("home", {})}
 _FIXED |= {"ENTER": ("key", {"keys": ["enter"]}), "ESC": ("key", {"keys": ["escape"]})}
 _FIXED |= {"COPY": ("key", {"keys": ["ctrl", "c"]})}
+_FIXED |= {
+    "PRESS_BACK": ("back", {}),
+    "PRESS_HOME": ("home", {}),
+    "PRESS_ENTER": ("key", {"keys": ["enter"]}),
+}
+"""The AITW vocabulary of ShowUI's own evaluation (showlab/ShowUI data/template/aitw.py) included."""
+_STATUS = {"STATUS_TASK_COMPLETE": True, "STATUS_TASK_IMPOSSIBLE": False}
+_DONE_WORDS = frozenset({"task complete", "task completed", "complete", "completed"})
+"""The phone prompt's ANSWER carries "the status (e.g., 'task complete')": that value ends the task."""
+_SCROLLS = {f"SCROLL_{d.upper()}": d for d in ("up", "down", "left", "right")}
 
 
 def _without_position(kind: str, text: str, value: Any) -> Action | None:
     """The action for a kind that takes no position (None for one that does, or an unknown one)."""
+    if kind == "ANSWER" and text.strip().lower() in _DONE_WORDS:
+        return make_action("finish", success=True, message=text)
     if kind.lower() in _TEXT_KINDS:
         return text_action(kind.lower(), text)
     if kind in _FIXED:
         name, arguments = _FIXED[kind]
         return make_action(name, **arguments)
+    if kind in _STATUS:
+        return make_action("finish", success=_STATUS[kind], message=text)
     if kind == "KEY":
         return make_action("key", keys=split_keys(text) if text else [])
     if kind == "WAIT":
@@ -98,6 +151,7 @@ def _without_position(kind: str, text: str, value: Any) -> Action | None:
 
 
 _OBJECT = re.compile(r"\{")
+_NUMBERED = re.compile(r"(?m)^\d+\. `")
 MAX_CANDIDATES = 4 * MAX_CALLS
 """Braces tried before giving up: prose may hold a few, and each try reads at most MAX_TOKENS tokens."""
 
@@ -112,29 +166,37 @@ class ShowUI(FamilyBase):
     format_hint = "answer with {'action': 'CLICK', 'value': None, 'position': [x, y]} (x and y from 0 to 1)"
 
     # --- prompts -------------------------------------------------------------------------
-    def prompt(self, actions: frozenset[str]) -> str:
-        app = "phone" if actions & {"swipe", "long_press", "open_app"} else "web"
-        lines = [line for key, items in SPACE.items() if key in actions or key == "finish" for line in items]
-        space = "\n".join(f"{i}. {line}" for i, line in enumerate(lines, start=1))
-        return (
-            f"You are an assistant trained to navigate the {app} screen. \nGiven a task instruction, a screen "
-            "observation, and an action history sequence, \noutput the next action and wait for the next "
-            f"observation. \nHere is the action space:\n{space}\n" + NAV_FORMAT
-        )
+    def prompt(self, actions: frozenset[str], extras: frozenset[str] = frozenset()) -> str:
+        """The official web or phone prompt; opted-in project actions continue its numbered list."""
+        split = "phone" if is_mobile(actions) else "web"
+        base = PHONE_PROMPT if split == "phone" else WEB_PROMPT
+        wanted = [line for key, line in EXTRA_LINES.items() if key in extras - OFFERS[split]]
+        if not wanted:
+            return base
+        official = len(_NUMBERED.findall(base))
+        numbered = [f"{i}. {line}" for i, line in enumerate(wanted, start=official + 1)]
+        return insert_lines(base, numbered, "Format the action")
 
-    def system_prompt(self, actions: frozenset[str], frame: Frame) -> str:
-        return self.prompt(actions)
+    def system_prompt(
+        self, actions: frozenset[str], frame: Frame, extras: frozenset[str] = frozenset()
+    ) -> str:
+        return self.prompt(actions, extras)
 
-    def opening(self, task: str, actions: frozenset[str], frame: Frame) -> tuple[str, str]:
-        """ShowUI's README puts the prompt, the task and the screenshot in one user turn."""
-        return "", self.prompt(actions) + f"\nTask: {task}"
+    def opening(
+        self, task: str, actions: frozenset[str], frame: Frame, extras: frozenset[str] = frozenset()
+    ) -> tuple[str, str]:
+        """ShowUI's quick start sends the prompt and f'Task: {query}' as two text parts of one user turn,
+        which the chat template joins with nothing between them."""
+        return "", self.prompt(actions, extras) + f"Task: {task}"
 
     def grounding_messages(self, *, instruction: str, frame: Frame, screenshot: ImageLike) -> list[Message]:
         content = [TextPart(text=GROUNDING_SYSTEM), ImagePart(image=screenshot), TextPart(text=instruction)]
         return [Message(role="user", content=content)]
 
     # --- parse ---------------------------------------------------------------------------
-    def _parse(self, text: str, frame: Frame, clamp: bool) -> tuple[str, list[GroundedAction]]:
+    def _parse(
+        self, text: str, frame: Frame, clamp: bool, cursor: Cursor | None
+    ) -> tuple[str, list[GroundedAction]]:
         """Every action dict in the answer; other braces (prose, a context dict) are skipped, and the
         first of them is the error only when no action dict is found at all."""
         steps: list[GroundedAction] = []
@@ -163,20 +225,23 @@ class ShowUI(FamilyBase):
         return thought, steps
 
     def _steps(self, item: dict[str, Any], frame: Frame, clamp: bool) -> list[GroundedAction]:
-        kind = str(item.get("action", "")).strip().upper().replace(" ", "_")
+        kind = "_".join(str(item.get("action", "")).upper().split())
         value = item.get("value")
         text = "" if value is None else str(value)
         action = _without_position(kind, text, value)
         if action is not None:
             return [GroundedAction(action=action)]
         position = item.get("position")
-        nums = as_numbers(position) if position is not None else []
+        has_position = position is not None and as_numbers(position, 1) != []
 
         def at() -> tuple[int, int]:
-            if len(nums) < 2:
+            if not has_position:
                 raise fail(f"{kind} needs 'position': [x, y] with x and y from 0 to 1")
-            return self.point(frame, nums[:2], clamp=clamp, what="position")
+            return self.point(frame, position, clamp=clamp, what="position")
 
+        if kind in ("TYPE", "SELECT") and not has_position and text:
+            # AITW's TYPE and SELECT name no position: type into (or pick the option of) what has focus
+            return [GroundedAction(action=make_action("type", text=text))]
         if kind in _CLICKS:
             x, y = at()
             button, count = _CLICKS[kind]
@@ -184,24 +249,25 @@ class ShowUI(FamilyBase):
         if kind in _AT_POINT:
             x, y = at()
             return [GroundedAction(action=make_action(_AT_POINT[kind], x=x, y=y))]
-        if kind == "INPUT":
+        if kind in ("INPUT", "TYPE"):
             typed = [GroundedAction(action=make_action("type", text=text))]
-            if len(nums) >= 2:
+            if has_position:
                 x, y = at()
                 return [GroundedAction(action=make_action("click", x=x, y=y)), *typed]
             return typed
         if kind in ("SWIPE", "SELECT_TEXT", "DRAG"):
+            nums = coordinates(position, "position") if has_position else []
             return [GroundedAction(action=self._two_points(kind, text, nums, frame, clamp))]
-        if kind == "SCROLL":
-            dx, dy = scroll_amount(frame, text or "down")
-            where = dict(zip(("x", "y"), at(), strict=True)) if len(nums) >= 2 else {}
+        if kind == "SCROLL" or kind in _SCROLLS:
+            dx, dy = screen_fraction_scroll(frame, _SCROLLS.get(kind) or text or "down", SCROLL_FRACTION)
+            where = dict(zip(("x", "y"), at(), strict=True)) if has_position else {}
             return [GroundedAction(action=make_action("scroll", dx=dx, dy=dy, **where))]
         raise fail(f"unknown action {kind!r}: use CLICK, INPUT, HOVER, ENTER, SCROLL, SWIPE, TAP or ANSWER")
 
     def _two_points(self, kind: str, text: str, nums: list[float], frame: Frame, clamp: bool) -> Action:
         """SWIPE / SELECT_TEXT / DRAG from [[x1,y1], [x2,y2]]; a SWIPE may give a direction instead."""
         name = "swipe" if kind == "SWIPE" else "drag"
-        if len(nums) >= 4:
+        if len(nums) == 4:
             x, y = self.to_screen(frame, nums[0], nums[1], clamp=clamp)
             tx, ty = self.to_screen(frame, nums[2], nums[3], clamp=clamp)
         elif kind == "SWIPE" and text:
@@ -209,7 +275,7 @@ class ShowUI(FamilyBase):
                 x, y = self.point(frame, nums[:2], clamp=clamp, what="position")
             else:
                 x, y = frame.screen_width // 2, frame.screen_height // 2
-            dx, dy = scroll_amount(frame, text)
+            dx, dy = screen_fraction_scroll(frame, text, SCROLL_FRACTION)
             tx, ty = swipe_end_for_scroll(x, y, dx, dy, (frame.screen_width, frame.screen_height))
         else:
             raise fail(f"{kind} needs 'position': [[x1,y1], [x2,y2]]")
@@ -221,11 +287,11 @@ class ShowUI(FamilyBase):
         if start >= 0:
             try:
                 value, _ = parse_literal(text, start)
-                nums = as_numbers(value)
+                nums = as_numbers(value, 5)
             except LiteralError:
                 nums = []
         if len(nums) not in (2, 4):
-            nums = numbers(text, 4)
+            nums = numbers(text, 5)
         if len(nums) in (2, 4):
             return self.box(frame, nums, clamp=clamp)
         raise fail("no location found: answer with [x, y], relative coordinates from 0 to 1")

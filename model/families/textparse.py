@@ -13,8 +13,9 @@ import json
 import re
 from typing import Any
 
-MAX_ANSWER_CHARS = 16_384
-"""Head and tail kept from an over-long answer (each); a degenerate 1 MB answer keeps both ends."""
+MAX_ANSWER_CHARS = 65_536
+"""The most of an answer a parser reads (64 KiB of text): half from its head, half from its tail, so a
+degenerate 1 MB answer keeps both the thought that leads and the action that trails."""
 MAX_TOKENS = 4_000
 MAX_DEPTH = 24
 MAX_CALLS = 16
@@ -27,11 +28,13 @@ class LiteralError(ValueError):
     """Where parse_literal stopped reading (the text before it was taken as part of the literal)."""
 
 
-def bounded(text: str) -> str:
-    """The answer itself when short; otherwise its head and tail (thoughts lead, actions trail)."""
-    if len(text) <= 2 * MAX_ANSWER_CHARS:
-        return text
-    return text[:MAX_ANSWER_CHARS] + "\n" + text[-MAX_ANSWER_CHARS:]
+def cap_answer(text: str) -> tuple[str, int]:
+    """(the text a parser reads, how many characters were cut from its middle): the answer itself when
+    it fits MAX_ANSWER_CHARS, otherwise its head and tail (thoughts lead, actions trail)."""
+    if len(text) <= MAX_ANSWER_CHARS:
+        return text, 0
+    half = MAX_ANSWER_CHARS // 2
+    return text[:half] + "\n" + text[-half:], len(text) - 2 * half
 
 
 _CHAT_TOKENS = re.compile(r"<\|(?:im_end|im_start|endoftext|end|eot_id)\|>(?:assistant\b)?")
@@ -87,7 +90,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 # --- literals (JSON, JSON5-ish, Python dict/list/tuple) ----------------------------------------
 _TOKEN = re.compile(
     r"""(?P<str>"(?:[^"\\]|\\.)*(?:"|\\?\Z)|'(?:[^'\\]|\\.)*(?:'|\\?\Z))
-    |(?P<num>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)
+    |(?P<num>[-+]?(?:\d++(?:\.\d*+)?|\.\d++)(?:[eE][-+]?\d++)?)
     |(?P<name>[A-Za-z_][A-Za-z0-9_]*)
     |(?P<punct>[{}\[\]():,=])
     |(?P<space>\s+)
@@ -334,7 +337,10 @@ def find_calls(text: str, names: frozenset[str] | None = None) -> list[tuple[str
 
 
 # --- numbers and points -----------------------------------------------------------------------
-_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+_NUMBER = re.compile(r"[-+]?(?:\d++(?:\.\d*+)?|\.\d++)(?:[eE][-+]?\d++)?")
+r"""A decimal number. The fractional digits may only follow a literal dot and every run is possessive:
+the older `\d+\.?\d*` let a failed full match try every split of a digit run, so a 30,000-digit
+argument took over 20 s of CPU."""
 
 
 def numbers(text: str, limit: int = 8) -> list[float]:
@@ -347,20 +353,20 @@ def numbers(text: str, limit: int = 8) -> list[float]:
     return found
 
 
-def as_numbers(value: Any) -> list[float]:
-    """Numbers from a string ('(x,y)', '<point>x y</point>') or a (nested) list of numbers."""
+def as_numbers(value: Any, limit: int = 8) -> list[float]:
+    """The first `limit` numbers of a string ('(x,y)', '<point>x y</point>') or a (nested) list."""
     if isinstance(value, str):
-        return numbers(value)
+        return numbers(value, limit)
     out: list[float] = []
     stack = [value]
-    while stack and len(out) < 9:
+    while stack and len(out) < limit:
         item = stack.pop(0)
         if isinstance(item, bool):
             continue
         if isinstance(item, int | float):
             out.append(float(item))
         elif isinstance(item, list | tuple):
-            stack = list(item) + stack
+            stack = list(item)[: limit + 1] + stack
         elif isinstance(item, str):
-            out.extend(numbers(item, 4))
-    return out
+            out.extend(numbers(item, limit - len(out)))
+    return out[:limit]

@@ -1,10 +1,15 @@
 """UI-TARS's `Thought: ... Action: click(...)` format, shared by uitars (v1) and uitars15.
 
-Prompts follow bytedance/UI-TARS (`README_v1.md` for v1, `codes/ui_tars/prompt.py` COMPUTER_USE_DOUBAO,
-MOBILE_USE_DOUBAO and GROUNDING_DOUBAO for 1.5): the whole template, task included, is the first user
-message. Answers are read like `ui_tars.action_parser` does (point= / start_point= / start_box=,
-`<point>x y</point>`, `(x,y)`, box tokens, four numbers = a box whose centre is the point) but with a
-scanner instead of Python's ast, so unescaped quotes, a missing `)` or a missing `Action:` survive.
+Prompts are the official templates, byte for byte (uitars: bytedance/UI-TARS README_v1.md "Prompt
+Templates"; uitars15: codes/ui_tars/prompt.py COMPUTER_USE_DOUBAO, MOBILE_USE_DOUBAO, GROUNDING_DOUBAO):
+the whole template, task included, is the first user message. Lines for project actions the template
+lacks (navigate, answer, choose...) are added only when an environment opts in (`extras`).
+
+Answers are read like `ui_tars.action_parser.parse_action_to_structure_output`: the action is the text
+after the last `Action:` (a thought that quotes "previous action: click(...)" is thought, not action),
+`point=` / `start_point=` / `start_box=`, `<point>x y</point>`, `(x,y)`, box tokens, and a point or box
+has exactly 2 or 4 numbers. A scanner replaces Python's ast, so unescaped quotes, a missing `)` or a
+missing `Action:` survive.
 """
 
 # ruff: noqa: E501  (verbatim prompt and answer text reads better unwrapped)
@@ -12,21 +17,25 @@ scanner instead of Python's ast, so unescaped quotes, a missing `)` or a missing
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from anyres_agent.model.answer import Box, GroundedAction
 from anyres_agent.model.conversation import ImageLike, ImagePart, Message, TextPart
 from anyres_agent.model.families.common import (
+    Cursor,
     FamilyBase,
     click_name,
     fail,
+    insert_lines,
+    is_mobile,
     make_action,
     scroll_amount,
     scroll_direction,
     split_keys,
     text_action,
     wait_seconds,
+    wheel_scroll,
 )
 from anyres_agent.model.families.textparse import find_calls, first_call, numbers, split_think
 from anyres_agent.model.frame import Frame
@@ -36,19 +45,30 @@ NAMES = frozenset(
     {
         "click", "left_single", "left_double", "double_click", "right_single", "right_click", "drag", "select",
         "hotkey", "press", "type", "scroll", "wait", "finished", "finish", "call_user", "long_press",
-        "open_app", "press_home", "press_back", "mouse_move", "move", "hover", "swipe", "navigate",
-        "navigate_back", "answer", "choose",
+        "open_app", "press_home", "press_back", "press_enter", "press_appselect", "error", "mouse_move",
+        "move", "hover", "swipe", "navigate", "navigate_back", "answer", "choose",
     }
 )  # fmt: skip
-_ACTION = re.compile(r"(?i)\baction\s*[:：]")
+_ACTION_MARKS = (
+    re.compile(r"(?m)^[ \t]*Action[ \t]*[:：]"),  # a line that starts "Action:"
+    re.compile(r"(?im)^[ \t]*action[ \t]*[:：]"),  # the same in another case
+    re.compile(r"Action[ \t]*[:：]"),  # anywhere: what the official split("Action: ")[-1] takes
+)
+"""Where the action section starts, best first; the last match of the first pattern that matches wins."""
 _THOUGHT = re.compile(r"(?i)\b(?:thought|reflection|action_summary)\s*[:：]\s*")
 START_KEYS = ("point", "start_point", "start_box", "box", "position", "coordinate")
 END_KEYS = ("end_point", "end_box", "to_point")
+SCROLL_CLICKS = 5
+"""The official executor scrolls 5 wheel clicks per scroll(direction=...) (ui_tars/action_parser.py,
+parsing_response_to_pyautogui_code: pyautogui.scroll(5) for up, pyautogui.scroll(-5) for down)."""
 
 
 _RENDER_CLICKS = {("left", 1): "click", ("left", 2): "left_double", ("right", 1): "right_single"}
 _CLICKS = {"click": ("left", 1), "left_single": ("left", 1), "left_double": ("left", 2)}
 _CLICKS |= {"double_click": ("left", 2), "right_single": ("right", 1), "right_click": ("right", 1)}
+_KEY_CALLS = {"press_enter": ["enter"], "press_appselect": ["appswitch"]}
+"""Key presses the mobile datasets name as calls: press_appselect() is GUI-Odyssey's KEY_APPSELECT, the
+app-switch (recent apps) key."""
 _TEXT_CALLS: dict[str, tuple[str, str | None]] = {
     "type": ("type", None),
     "answer": ("answer", None),
@@ -63,17 +83,19 @@ _TEXT_CALLS: dict[str, tuple[str, str | None]] = {
 def _without_point(name: str, kwargs: dict[str, Any], args: list[Any]) -> Action:
     """The calls that take no coordinates: keys, waits, the end of the task, text-carrying actions."""
     text = next((kwargs[k] for k in ("content", "text", "value") if k in kwargs), None)
-    if text is None and args and isinstance(args[0], str) and name in ("type", "finished", "answer"):
+    if text is None and args and isinstance(args[0], str) and name in ("type", "finished", "answer", "error"):
         text = args[0]
     if name in ("hotkey", "press"):
         keys = kwargs.get("key", kwargs.get("keys", args[0] if args else None))
         if not keys or not isinstance(keys, str | list):
             raise fail(f"{name} needs key='ctrl c'")
         return make_action("key", keys=split_keys(keys) if isinstance(keys, str) else keys)
+    if name in _KEY_CALLS:
+        return make_action("key", keys=_KEY_CALLS[name])
     if name == "wait":
         return make_action("wait", seconds=wait_seconds(kwargs.get("time", kwargs.get("seconds")), 5.0))
-    if name in ("finished", "finish"):
-        return make_action("finish", success=True, message="" if text is None else str(text))
+    if name in ("finished", "finish", "error"):
+        return make_action("finish", success=name != "error", message="" if text is None else str(text))
     if name in ("press_home", "press_back", "navigate_back"):
         return make_action("home" if name == "press_home" else "back")
     if name not in _TEXT_CALLS:
@@ -88,60 +110,78 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n")
 
 
+def _action_start(text: str) -> re.Match[str] | None:
+    """The last `Action:` marker of the best kind present (see _ACTION_MARKS), or None."""
+    if "ction" not in text and "CTION" not in text:
+        return None
+    for pattern in _ACTION_MARKS:
+        last = None
+        for last in pattern.finditer(text):  # noqa: B007  (the loop keeps the last match)
+            pass
+        if last is not None:
+            return last
+    return None
+
+
 class ThoughtActionFamily(FamilyBase):
-    """The UI-TARS answer grammar; subclasses choose the point syntax and the coordinate space."""
+    """The UI-TARS answer grammar; subclasses give the templates, the point syntax and the space."""
 
     language: ClassVar[str] = "English"
+    """What {language} becomes in a template that has the placeholder (UI-TARS-1.5's)."""
     format_hint = "answer with Thought: ... then Action: click(start_box='(x,y)')"
 
     point_format: ClassVar[str]
     """How the model writes a point, with {x} and {y} in its model space."""
-    lines: ClassVar[dict[str, list[str]]]
-    """The prompt's action-space lines per action ('finish' is always offered); lines['click'][0] is
-    also the grounding prompt's whole action space."""
+    computer_template: ClassVar[str]
+    mobile_template: ClassVar[str]
+    """The official templates, with {instruction} (and, where official, {language}) left in."""
+    template_actions: ClassVar[Mapping[str, frozenset[str]]]
+    """The tools actions each template ("computer", "mobile") already offers."""
+    extra_lines: ClassVar[Mapping[str, Sequence[str]]]
+    """Lines for tools actions a template lacks, added only for the actions an environment opts in to."""
+    grounding_template: ClassVar[str]
+    grounding_image_first: ClassVar[bool] = False
 
     def point_text(self, frame: Frame, x: float, y: float) -> str:
         mx, my = self.to_model(frame, x, y)
         return self.point_format.format(x=mx, y=my)
 
-    def action_lines(self, actions: frozenset[str]) -> list[str]:
-        return [
-            line for key, lines in self.lines.items() if key in actions or key == "finish" for line in lines
-        ]
-
-    def grounding_template(self) -> str:
-        return (
-            "You are a GUI agent. You are given a task and your action history, with screenshots. You need to "
-            "perform the next action to complete the task. \n\n## Output Format\n\nAction: ...\n\n\n"
-            f"## Action Space\n{self.lines['click'][0]}\n\n## User Instruction\n{{instruction}}"
-        )
-
     # --- prompts -------------------------------------------------------------------------
-    def prompt(self, actions: frozenset[str], task: str) -> str:
-        lines = "\n".join(self.action_lines(actions))
-        return (
-            "You are a GUI agent. You are given a task and your action history, with screenshots. You need "
-            "to perform the next action to complete the task.\n\n## Output Format\n```\nThought: ...\n"
-            f"Action: ...\n```\n\n## Action Space\n\n{lines}\n\n\n## Note\n- Use {self.language} in `Thought` "
-            "part.\n- Write a small plan and finally summarize your next action (with its target element) in "
-            f"one sentence in `Thought` part.\n\n## User Instruction\n{task}\n"
-        )
+    def template_kind(self, actions: frozenset[str]) -> str:
+        return "mobile" if is_mobile(actions) else "computer"
 
-    def system_prompt(self, actions: frozenset[str], frame: Frame) -> str:
-        return self.prompt(actions, "{instruction}")
+    def template(self, actions: frozenset[str], extras: frozenset[str] = frozenset()) -> str:
+        """The official template for this device, plus the opted-in lines it lacks."""
+        kind = self.template_kind(actions)
+        base = self.mobile_template if kind == "mobile" else self.computer_template
+        offered = self.template_actions[kind]
+        lines = [line for key, items in self.extra_lines.items() if key in extras - offered for line in items]
+        return insert_lines(base, lines, "## Note")
 
-    def opening(self, task: str, actions: frozenset[str], frame: Frame) -> tuple[str, str]:
+    def prompt(self, actions: frozenset[str], task: str, extras: frozenset[str] = frozenset()) -> str:
+        return fill(self.template(actions, extras), language=self.language, instruction=task)
+
+    def system_prompt(
+        self, actions: frozenset[str], frame: Frame, extras: frozenset[str] = frozenset()
+    ) -> str:
+        return fill(self.template(actions, extras), language=self.language, instruction="{instruction}")
+
+    def opening(
+        self, task: str, actions: frozenset[str], frame: Frame, extras: frozenset[str] = frozenset()
+    ) -> tuple[str, str]:
         """UI-TARS has no system turn: the template with the task opens the user turn."""
-        return "", self.prompt(actions, task)
+        return "", self.prompt(actions, task, extras)
 
     def grounding_messages(self, *, instruction: str, frame: Frame, screenshot: ImageLike) -> list[Message]:
-        text = self.grounding_template().replace("{instruction}", instruction)
-        return [Message(role="user", content=[TextPart(text=text), ImagePart(image=screenshot)])]
+        text = TextPart(text=fill(self.grounding_template, language=self.language, instruction=instruction))
+        image = ImagePart(image=screenshot)
+        content = [image, text] if self.grounding_image_first else [text, image]
+        return [Message(role="user", content=content)]
 
     # --- parse ---------------------------------------------------------------------------
     def _split(self, text: str) -> tuple[str, str]:
         thinking, text = split_think(text)
-        mark = _ACTION.search(text) if "ction" in text or "CTION" in text else None
+        mark = _action_start(text)
         if mark is not None:
             head, section = text[: mark.start()], text[mark.end() :]
         else:  # hallucinated format without "Action:": take the first known call onwards
@@ -154,7 +194,9 @@ class ThoughtActionFamily(FamilyBase):
         )  # Reflection:, Action_Summary:
         return "\n".join(t for t in (thinking, thought.strip()) if t), section
 
-    def _parse(self, text: str, frame: Frame, clamp: bool) -> tuple[str, list[GroundedAction]]:
+    def _parse(
+        self, text: str, frame: Frame, clamp: bool, cursor: Cursor | None
+    ) -> tuple[str, list[GroundedAction]]:
         thought, section = self._split(text)
         steps = [
             GroundedAction(action=self._action(name.lower(), kwargs, args, frame, clamp))
@@ -201,25 +243,38 @@ class ThoughtActionFamily(FamilyBase):
             x, y = at(start, "point")
             return make_action("long_press", x=x, y=y, duration=wait_seconds(kwargs.get("time"), 1.0))
         if name == "scroll":
-            direction = kwargs.get("direction") or next(
-                (a for a in args if isinstance(a, str) and a.isalpha()), None
-            )
-            dx, dy = scroll_amount(frame, str(direction or "down"))
-            where: dict[str, int] = {}
-            if start is not None and not (isinstance(start, str) and start.isalpha()):
-                where = dict(zip(("x", "y"), at(start, "point"), strict=True))
-            return make_action("scroll", dx=dx, dy=dy, **where)
+            return self._scroll(kwargs, args, start, frame, at)
         return _without_point(name, kwargs, args)
 
+    def _scroll(self, kwargs: dict[str, Any], args: list[Any], start: Any, frame: Frame, at: Any) -> Action:
+        """scroll(direction=...) is SCROLL_CLICKS wheel clicks that way; v1's mobile
+        scroll(start_box, end_box) is a finger moving from start to end, so the content scrolls by
+        start - end (a finger moving up scrolls down), at the start point."""
+        direction = kwargs.get("direction") or next(
+            (a for a in args if isinstance(a, str) and a.isalpha()), None
+        )
+        end = self._where(kwargs, args, END_KEYS, 1) if not direction else None
+        where: dict[str, int] = {}
+        if start is not None and not (isinstance(start, str) and start.isalpha()):
+            where = dict(zip(("x", "y"), at(start, "point"), strict=True))
+        if end is not None and where:
+            tx, ty = at(end, "end_point")
+            return make_action("scroll", dx=where["x"] - tx, dy=where["y"] - ty, **where)
+        dx, dy = wheel_scroll(str(direction or "down"), SCROLL_CLICKS)
+        return make_action("scroll", dx=dx, dy=dy, **where)
+
     def _parse_grounding(self, text: str, frame: Frame, clamp: bool) -> Box:
+        """The point of a call, or else the numbers of the answer: v1's grounding prompt asks for
+        "only the coordinate of one point", so `(235,512)` alone is a whole answer."""
         _, section = self._split(text)
+        section = section if section.strip() else split_think(text)[1]
         for _name, kwargs, args in find_calls(section, NAMES):
             value = self._where(kwargs, args, START_KEYS, 0)
             if value is not None:
                 return self.box(frame, value, clamp=clamp)
-        nums = numbers(section)
+        nums = numbers(section, 5)
         if len(nums) >= 2:
-            return self.box(frame, nums[:4] if len(nums) >= 4 else nums[:2], clamp=clamp)
+            return self.box(frame, section, clamp=clamp, what="the answer")
         raise fail(f"no location found: {self.format_hint}")
 
     # --- render --------------------------------------------------------------------------
@@ -253,7 +308,8 @@ class ThoughtActionFamily(FamilyBase):
         if a.type == "wait":
             return "wait()"
         if a.type == "finish":
-            return f"finished(content='{_escape(a.message)}')" if a.message else "finished()"
+            name = "finished" if a.success else "error"
+            return f"{name}(content='{_escape(a.message)}')" if a.message or not a.success else f"{name}()"
         if a.type == "call_user":
             return f"call_user(content='{_escape(a.message)}')" if a.message else "call_user()"
         simple = {"home": "press_home()", "back": "press_back()"}
@@ -276,3 +332,9 @@ class ThoughtActionFamily(FamilyBase):
     def render_grounding(self, box: Box, frame: Frame) -> str:
         x, y = box.center
         return f"Action: click({self.start_key}='{self.point_text(frame, x, y)}')"
+
+
+def fill(template: str, *, language: str, instruction: str) -> str:
+    """A template's {language} and then its {instruction}: the task goes in last, so braces in it
+    stay as they are (str.format would read them)."""
+    return template.replace("{language}", language).replace("{instruction}", instruction)

@@ -1,11 +1,15 @@
-"""Qwen2.5-VL / Qwen3-VL `<tool_call>` JSON with the cookbook `computer_use` / `mobile_use` tools.
+"""Qwen2.5-VL / Qwen3-VL `<tool_call>` JSON with the cookbooks' `computer_use` / `mobile_use` tools.
 
-The prompt is Qwen-Agent's NousFnCallPrompt system block (QwenLM/Qwen2.5-VL cookbooks,
-`utils/agent_function_call.py`); the model answers
+The prompt is the official tool rendered as its cookbook renders it (toolschema); the model answers
 `<tool_call>\\n{"name": "mobile_use", "arguments": {"action": "click", "coordinate": [935, 406]}}\\n</tool_call>`.
-Qwen2.5-VL's numbers are pixels of the smart-resized screenshot and the tool declares that size;
-Qwen3-VL declares a 1000x1000 screen and answers 0-1000. Both the official click style (mouse_move,
-then a coordinate-less left_click) and coordinate-on-click are read.
+Both click styles are read: coordinate-on-click, and the official Qwen2.5-VL one, where `left_click`,
+`right_click`, `middle_click` and `double_click` take no coordinate and act at the pointer, and
+`left_click_drag` names only the end point. The pointer is wherever a `mouse_move` in the same answer
+put it, or else where the environment reports it (`cursor`).
+
+Scroll amounts follow the official executors (OSWorld's Qwen agents): `pixels` is handed to
+pyautogui.scroll / pyautogui.hscroll, so it counts wheel clicks; positive scrolls up (scroll) or
+right (hscroll, X11 buttons 6/7).
 """
 
 # ruff: noqa: E501  (verbatim prompt and answer text reads better unwrapped)
@@ -15,21 +19,25 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from anyres_agent.model.answer import Box, GroundedAction
 from anyres_agent.model.conversation import ImageLike, ImagePart, Message, TextPart
 from anyres_agent.model.families.common import (
     TEXT_FIELDS,
+    Cursor,
     FamilyBase,
     action_text,
     click_name,
+    coordinates,
     fail,
+    is_mobile,
     make_action,
     scroll_amount,
     split_keys,
     text_action,
     wait_seconds,
+    wheel_clicks,
 )
 from anyres_agent.model.families.textparse import (
     MAX_CALLS,
@@ -39,9 +47,9 @@ from anyres_agent.model.families.textparse import (
     parse_object,
     split_think,
 )
-from anyres_agent.model.families.toolschema import COMPUTER_ACTIONS, nous_system_prompt, tool_schema
+from anyres_agent.model.families.toolschema import OfficialTool, tool_prompt
 from anyres_agent.model.frame import Frame
-from anyres_agent.tools import Action
+from anyres_agent.tools import WHEEL_CLICK_PX, Action
 
 _BUTTONS = {"left_click": ("left", 1), "right_click": ("right", 1), "middle_click": ("middle", 1)}
 _BUTTONS |= {"double_click": ("left", 2), "triple_click": ("left", 3)}
@@ -59,6 +67,11 @@ _SYSTEM_BUTTONS: dict[str, tuple[str, dict[str, Any]]] = {
     "menu": ("key", {"keys": ["menu"]}),
     "enter": ("key", {"keys": ["enter"]}),
 }
+KNOWN_ACTIONS = (
+    "key", "type", "mouse_move", "left_click", "left_click_drag", "right_click", "middle_click", "double_click",
+    "triple_click", "scroll", "hscroll", "wait", "terminate", "answer", "click", "long_press", "swipe",
+    "system_button", "open",
+)  # fmt: skip
 
 
 def _at(point: tuple[int, int] | None, action: str) -> dict[str, int]:
@@ -68,11 +81,11 @@ def _at(point: tuple[int, int] | None, action: str) -> dict[str, int]:
 
 
 def _scroll(action: str, args: dict[str, Any], point: tuple[int, int] | None, frame: Frame) -> Action:
-    """`pixels` is positive for up (dy = -pixels); a direction-only scroll moves SCROLL_FRACTION."""
-    pixels = as_numbers(args.get("pixels")) if args.get("pixels") is not None else []
-    if pixels:
-        amount = -round(pixels[0])
-        dx, dy = (amount, 0) if action == "hscroll" else (0, amount)
+    """`pixels` counts wheel clicks, positive up (scroll) or right (hscroll); a direction-only scroll
+    (not in the official tool, but models write it) moves SCROLL_FRACTION of the screen."""
+    if args.get("pixels") is not None:
+        step = round(wheel_clicks(args["pixels"], "pixels") * WHEEL_CLICK_PX)
+        dx, dy = (step, 0) if action == "hscroll" else (0, -step)
     else:
         dx, dy = scroll_amount(frame, str(args.get("direction", "down")))
     where = {"x": point[0], "y": point[1]} if point else {}
@@ -94,35 +107,52 @@ def _system_button(args: dict[str, Any]) -> Action:
     return make_action(name, **kwargs)
 
 
+def _wheel_pixels(distance: int) -> int:
+    """A pixel distance as the cookbook's wheel clicks (at least one)."""
+    clicks = round(distance / WHEEL_CLICK_PX)
+    return clicks or (1 if distance > 0 else -1)
+
+
 class ToolCallFamily(FamilyBase):
-    """Shared by qwen25vl and qwen3vl; they differ in coordinate space, factor and declared size."""
+    """Shared by qwen25vl and qwen3vl; they differ in tools, coordinate grid, factor and declared size."""
 
     format_hint = (
         'answer with <tool_call>\n{"name": "computer_use", "arguments": {"action": "left_click", '
         '"coordinate": [x, y]}}\n</tool_call>'
     )
+    computer_tool: ClassVar[OfficialTool]
+    mobile_tool: ClassVar[OfficialTool]
 
-    def declared_size(self, frame: Frame) -> tuple[int, int]:
+    def declared_size(self, frame: Frame, tool: OfficialTool) -> tuple[int, int]:
+        """The screen size the tool description declares (the model's coordinate grid)."""
         raise NotImplementedError
 
+    def answer_grid(self, tool_name: str) -> int | None:
+        """The grid a tool's coordinates are on when it is not the frame's model space (None)."""
+        return None
+
     # --- prompt --------------------------------------------------------------------------
-    def tool_schema(self, actions: frozenset[str], frame: Frame) -> dict[str, Any]:
-        return tool_schema(actions, self.declared_size(frame))
+    def tool_for(self, actions: frozenset[str]) -> OfficialTool:
+        return self.mobile_tool if is_mobile(actions) else self.computer_tool
 
-    def system_prompt(self, actions: frozenset[str], frame: Frame) -> str:
-        return nous_system_prompt(self.tool_schema(actions, frame))
+    def system_prompt(
+        self, actions: frozenset[str], frame: Frame, extras: frozenset[str] = frozenset()
+    ) -> str:
+        tool = self.tool_for(actions)
+        return tool_prompt(tool, self.declared_size(frame, tool), extras)
 
-    def task_text(self, task: str) -> str:
-        return f"The user query: {task}"
+    def task_text(self, task: str, actions: frozenset[str] = frozenset()) -> str:
+        """The cookbooks' user text: the bare query for computer_use, "The user query: ..." for mobile_use."""
+        return f"The user query: {task}" if is_mobile(actions) else task
 
     def grounding_messages(self, *, instruction: str, frame: Frame, screenshot: ImageLike) -> list[Message]:
-        """The cookbook's computer_use grounding: the tool schema, the screenshot, the query."""
+        """The cookbook's computer_use grounding: the tool prompt, the screenshot, the query."""
         system = self._cached_system_prompt(frozenset({"click"}), frame)  # a UI test grounds every step
         user = Message(role="user", content=[ImagePart(image=screenshot), TextPart(text=instruction)])
         return [Message.text("system", system), user]
 
     # --- parse ---------------------------------------------------------------------------
-    def _calls(self, text: str) -> tuple[str, list[dict[str, Any]]]:
+    def _calls(self, text: str) -> tuple[str, list[tuple[str, dict[str, Any]]]]:
         thinking, text = split_think(text)
         blocks: list[str] = []
         outside: list[str] = []
@@ -155,7 +185,7 @@ class ToolCallFamily(FamilyBase):
                 blocks.append(text[match.start() : end])
                 pos = max(end, match.end())
             outside.append(text[pos:])
-        calls: list[dict[str, Any]] = []
+        calls: list[tuple[str, dict[str, Any]]] = []
         for block in blocks:
             value = parse_object(block)
             for item in value if isinstance(value, list) else [value]:
@@ -166,7 +196,8 @@ class ToolCallFamily(FamilyBase):
         return thought.strip(), calls
 
     @staticmethod
-    def _arguments(item: Any) -> dict[str, Any]:
+    def _arguments(item: Any) -> tuple[str, dict[str, Any]]:
+        """(the tool name, its arguments) of one call object."""
         if not isinstance(item, dict):
             raise fail(f"a tool call must be a JSON object, got {item!r}"[:200])
         args = item.get("arguments", item.get("parameters"))
@@ -178,19 +209,25 @@ class ToolCallFamily(FamilyBase):
             raise fail('a tool call needs "arguments": {"action": ...}')
         if "action" not in args:
             raise fail(f'the arguments need an "action", got keys {sorted(args)[:8]}')
-        return args
+        return str(item.get("name", "")), args
 
-    def _parse(self, text: str, frame: Frame, clamp: bool) -> tuple[str, list[GroundedAction]]:
+    def _point(self, frame: Frame, tool: str, value: Any, clamp: bool, what: str) -> tuple[int, int]:
+        grid = self.answer_grid(tool)
+        nums = coordinates(value, what)
+        if grid is not None:  # multiply first: 999 * 1000 / 999 is exactly 1000, 999 * (1000 / 999) is not
+            nums = [n * frame.model_width / grid for n in nums]
+        return self.point(frame, nums, clamp=clamp, what=what)
+
+    def _parse(
+        self, text: str, frame: Frame, clamp: bool, cursor: Cursor | None
+    ) -> tuple[str, list[GroundedAction]]:
         thought, calls = self._calls(text)
         steps: list[GroundedAction] = []
-        cursor: tuple[int, int] | None = None
-        for args in calls:
+        for tool, args in calls:
             action = str(args.get("action", "")).strip().lower()
             coordinate = args.get("coordinate")
             point = (
-                self.point(frame, coordinate, clamp=clamp, what="coordinate")
-                if coordinate is not None
-                else None
+                self._point(frame, tool, coordinate, clamp, "coordinate") if coordinate is not None else None
             )
             if action == "mouse_move":
                 if point is None:
@@ -199,43 +236,66 @@ class ToolCallFamily(FamilyBase):
                 steps.append(GroundedAction(action=make_action("move", x=point[0], y=point[1])))
                 continue
             if action in _BUTTONS or action == "left_click_drag":
-                after_move = bool(steps) and steps[-1].action.type == "move" and cursor is not None
-                if action == "left_click_drag":
-                    start_raw = args.get("start_coordinate")
-                    if point is None:
-                        raise fail('left_click_drag needs "coordinate": [x, y], the end of the drag')
-                    if start_raw is not None:
-                        start = self.point(frame, start_raw, clamp=clamp, what="start_coordinate")
-                    elif cursor is not None:
-                        start = cursor
-                        if after_move:
-                            steps.pop()  # the move was the drag's start
-                    else:
-                        raise fail("left_click_drag needs a mouse_move to the start point just before it")
-                    steps.append(
-                        GroundedAction(
-                            action=make_action("drag", x=start[0], y=start[1], to_x=point[0], to_y=point[1])
-                        )
+                steps.append(
+                    GroundedAction(
+                        action=self._pointer(action, args, tool, point, cursor, steps, frame, clamp)
                     )
-                else:
-                    if point is None:
-                        if cursor is None:
-                            raise fail(
-                                f'{action} needs "coordinate": [x, y] (or a mouse_move just before it)'
-                            )
-                        point = cursor
-                        if after_move:
-                            steps.pop()  # the official two-call click: fold the move into it
-                    button, count = _BUTTONS[action]
-                    click = make_action("click", x=point[0], y=point[1], button=button, count=count)
-                    steps.append(GroundedAction(action=click))
-                cursor = point
+                )
+                cursor = point if point is not None else cursor
                 continue
-            steps.append(GroundedAction(action=self._other(action, args, point, frame, clamp)))
+            steps.append(GroundedAction(action=self._other(action, args, tool, point, frame, clamp)))
         return thought, steps
 
+    def _pointer(
+        self,
+        action: str,
+        args: dict[str, Any],
+        tool: str,
+        point: tuple[int, int] | None,
+        cursor: Cursor | None,
+        steps: list[GroundedAction],
+        frame: Frame,
+        clamp: bool,
+    ) -> Action:
+        """A click or a left_click_drag; where a coordinate is missing, the pointer stands in, and a
+        mouse_move just before it in the same answer is folded in (the official two-call click)."""
+        after_move = bool(steps) and steps[-1].action.type == "move" and cursor is not None
+        if action == "left_click_drag":
+            if point is None:
+                raise fail('left_click_drag needs "coordinate": [x, y], the end of the drag')
+            start_raw = args.get("start_coordinate")
+            if start_raw is not None:
+                start = self._point(frame, tool, start_raw, clamp, "start_coordinate")
+            elif cursor is not None:
+                start = cursor
+                if after_move:
+                    steps.pop()  # the move was the drag's start
+            else:
+                raise fail(
+                    "left_click_drag starts where the pointer is, and the pointer position is unknown: "
+                    "mouse_move to the start point first"
+                )
+            return make_action("drag", x=start[0], y=start[1], to_x=point[0], to_y=point[1])
+        if point is None:
+            if cursor is None:
+                raise fail(
+                    f'{action} needs "coordinate": [x, y] here (the pointer position is unknown), or a '
+                    "mouse_move just before it"
+                )
+            point = cursor
+            if after_move:
+                steps.pop()  # the official two-call click: fold the move into it
+        button, count = _BUTTONS[action]
+        return make_action("click", x=point[0], y=point[1], button=button, count=count)
+
     def _other(
-        self, action: str, args: dict[str, Any], point: tuple[int, int] | None, frame: Frame, clamp: bool
+        self,
+        action: str,
+        args: dict[str, Any],
+        tool: str,
+        point: tuple[int, int] | None,
+        frame: Frame,
+        clamp: bool,
     ) -> Action:
         """Every action but the mouse buttons and mouse_move (those depend on the steps before)."""
         if action in _TEXT_ACTIONS:
@@ -250,7 +310,7 @@ class ToolCallFamily(FamilyBase):
             "long_press": lambda: make_action(
                 "long_press", **_at(point, action), duration=wait_seconds(args.get("time"), 1.0)
             ),
-            "swipe": lambda: self._swipe(args, point, frame, clamp),
+            "swipe": lambda: self._swipe(args, tool, point, frame, clamp),
             "scroll": lambda: _scroll(action, args, point, frame),
             "hscroll": lambda: _scroll(action, args, point, frame),
             "key": lambda: _key(args),
@@ -263,18 +323,16 @@ class ToolCallFamily(FamilyBase):
             ),
         }
         if action not in handlers:
-            raise fail(
-                f"unknown action {action!r}: use one of {', '.join([*COMPUTER_ACTIONS, 'click', 'swipe'])}"
-            )
+            raise fail(f"unknown action {action!r}: use one of {', '.join(KNOWN_ACTIONS)}")
         return handlers[action]()
 
     def _swipe(
-        self, args: dict[str, Any], point: tuple[int, int] | None, frame: Frame, clamp: bool
+        self, args: dict[str, Any], tool: str, point: tuple[int, int] | None, frame: Frame, clamp: bool
     ) -> Action:
         end = args.get("coordinate2")
         if point is None or end is None:
             raise fail('swipe needs "coordinate": [x, y] and "coordinate2": [x2, y2]')
-        to = self.point(frame, end, clamp=clamp, what="coordinate2")
+        to = self._point(frame, tool, end, clamp, "coordinate2")
         return make_action("swipe", x=point[0], y=point[1], to_x=to[0], to_y=to[1])
 
     def _parse_grounding(self, text: str, frame: Frame, clamp: bool) -> Box:
@@ -289,22 +347,29 @@ class ToolCallFamily(FamilyBase):
                 if isinstance(item, dict):
                     for key in ("bbox_2d", "point_2d", "coordinate", "bbox", "point"):
                         if key in item:
-                            return self.box(frame, item[key], clamp=clamp)
-            if value is not None and isinstance(value, list) and len(as_numbers(value)) in (2, 4):
+                            return self.box(frame, item[key], clamp=clamp, what=key)
+            if value is not None and isinstance(value, list) and len(as_numbers(value, 5)) in (2, 4):
                 return self.box(frame, value, clamp=clamp)
         _, calls = self._calls(rest)
-        for args in calls:
+        for tool, args in calls:
             if "coordinate" in args:
-                return self.box(frame, args["coordinate"], clamp=clamp)
+                x, y = self._point(frame, tool, args["coordinate"], clamp, "coordinate")
+                return Box(x1=x, y1=y, x2=x, y2=y)
         raise fail(
             'no location found: answer with <tool_call>\n{"name": "computer_use", "arguments": '
             '{"action": "left_click", "coordinate": [x, y]}}\n</tool_call>'
         )
 
     # --- render --------------------------------------------------------------------------
-    def _xy(self, frame: Frame, x: float, y: float) -> list[int | float]:
-        mx, my = self.to_model(frame, x, y)
-        return [json.loads(mx), json.loads(my)]
+    def _xy(self, frame: Frame, x: float, y: float, tool: str = "computer_use") -> list[int | float]:
+        grid = self.answer_grid(tool)
+        if grid is None:
+            return [json.loads(v) for v in self.to_model(frame, x, y)]
+        mx, my = frame.screen_to_model(x, y)  # rounded once, on the tool's own grid
+        return [
+            round(min(max(mx, 0.0), frame.model_width) * grid / frame.model_width),
+            round(min(max(my, 0.0), frame.model_height) * grid / frame.model_height),
+        ]
 
     def render(self, actions: Sequence[Action], frame: Frame, *, thought: str = "") -> str:
         calls: list[tuple[str, dict[str, Any]]] = []
@@ -349,17 +414,22 @@ class ToolCallFamily(FamilyBase):
                 (pc, {"action": "left_click_drag", "coordinate": self._xy(frame, a.to_x, a.to_y)}),
             ]
         if a.type == "scroll":
-            args: dict[str, Any] = {"action": "hscroll" if a.dy == 0 else "scroll", "pixels": -(a.dy or a.dx)}
+            vertical = a.dy != 0
+            pixels = -_wheel_pixels(a.dy) if vertical else _wheel_pixels(a.dx)
+            args: dict[str, Any] = {"action": "scroll" if vertical else "hscroll", "pixels": pixels}
             if a.x is not None and a.y is not None:
                 args["coordinate"] = self._xy(frame, a.x, a.y)
             return [(pc, args)]
         if a.type == "long_press":
             return [
-                (mu, {"action": "long_press", "coordinate": self._xy(frame, a.x, a.y), "time": a.duration})
+                (
+                    mu,
+                    {"action": "long_press", "coordinate": self._xy(frame, a.x, a.y, mu), "time": a.duration},
+                )
             ]
         if a.type == "swipe":
-            to = self._xy(frame, a.to_x, a.to_y)
-            return [(mu, {"action": "swipe", "coordinate": self._xy(frame, a.x, a.y), "coordinate2": to})]
+            to = self._xy(frame, a.to_x, a.to_y, mu)
+            return [(mu, {"action": "swipe", "coordinate": self._xy(frame, a.x, a.y, mu), "coordinate2": to})]
         raise ValueError(f"{self.name} cannot render a {a.type} action")
 
     def render_grounding(self, box: Box, frame: Frame) -> str:

@@ -147,3 +147,8 @@ def test_the_help_documents_each_devices_options(capsys: pytest.CaptureFixture[s
     ):
         assert flag in text
     assert "desktop: monitor N" in text and "gym: a Gymnasium env id" in text
+
+
+def test_run_takes_a_server_profile_and_extra_actions() -> None:
+    parsed = _settings("--server", "ollama", "--extra-action", "navigate", "--extra-action", "back")
+    assert parsed.run.server == "ollama" and parsed.agent.extra_actions == ["navigate", "back"]

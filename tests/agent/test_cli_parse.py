@@ -121,3 +121,37 @@ def test_stdin(monkeypatch, capsys):
     monkeypatch.setattr(sys, "stdin", io.StringIO("Action: press_home()"))
     _, actions, _ = parse(capsys, "--family", "uitars15", "--screen", "1080x2400", "-")
     assert actions == [{"type": "home"}]
+
+
+def test_cursor_stands_in_for_a_missing_coordinate(capsys):
+    click = '<tool_call>\n{"name": "computer_use", "arguments": {"action": "double_click"}}\n</tool_call>'
+    status, actions, _ = parse(
+        capsys, "--family", "qwen25vl", "--screen", "1280x720", "--cursor", "640,360", click
+    )
+    assert status == 0 and actions == [{"type": "click", "x": 640, "y": 360, "button": "left", "count": 2}]
+    status, _, err = parse(capsys, "--family", "qwen25vl", "--screen", "1280x720", click)
+    assert status == 2 and "pointer position is unknown" in err
+    status, _, err = parse(capsys, "--family", "qwen25vl", "--screen", "1280x720", "--cursor", "here", click)
+    assert status == 2 and "--cursor must look like 640,360" in err
+
+
+def test_server_applies_its_image_limit(capsys):
+    """Behind Ollama a 4K screen is seen at 1316x728 (its 1,003,520-pixel limit): the same as --max-pixels."""
+    _, actions, _ = parse(
+        capsys, "--family", "qwen25vl", "--screen", "3840x2160", "--server", "ollama", QWEN25_CLICK
+    )
+    assert actions == [{"type": "click", "x": 1920, "y": 1080, "button": "left", "count": 1}]
+    status, _, err = parse(
+        capsys, "--family", "qwen25vl", "--screen", "3840x2160", "--server", "tgi", QWEN25_CLICK
+    )
+    assert status == 2 and "unknown server 'tgi'" in err
+
+
+def test_a_bare_os_atlas_box_is_a_click_and_os_atlas_pro_lines_are_read(capsys):
+    box = "<|object_ref_start|>language switch<|object_ref_end|><|box_start|>(576,12),(592,42)<|box_end|>"
+    _, actions, _ = parse(capsys, "--family", "qwen2vl", "--screen", "1920x1080", box)
+    assert actions == [{"type": "click", "x": 1121, "y": 29, "button": "left", "count": 1}]
+    _, actions, _ = parse(
+        capsys, "--family", "osatlas", "--screen", "1000x1000", "actions:\nCLICK <point>[[493,544]]</point>"
+    )
+    assert actions == [{"type": "click", "x": 493, "y": 544, "button": "left", "count": 1}]

@@ -54,3 +54,26 @@ def test_a_rule_across_settings_is_named_without_a_stray_location() -> None:
     assert str(raised.value) == (
         "invalid settings: loop_stop_after must be >= loop_nudge_after (nudge first, then stop)"
     )
+
+
+def test_server_profile_extra_actions_and_request_fields(tmp_path: Path) -> None:
+    file = tmp_path / "run.toml"
+    file.write_text(
+        '[run]\nserver = "openrouter"\nrequest_fields = { provider = { order = ["alibaba"] } }\n'
+        '[agent]\nextra_actions = ["navigate"]\n'
+    )
+    settings = load_settings(file, environ={"ANYRES_EXTRA_ACTIONS": "navigate,back"})
+    assert settings.run.server == "openrouter"
+    assert settings.run.request_fields == {"provider": {"order": ["alibaba"]}}
+    assert settings.agent.extra_actions == ["navigate", "back"]
+    settings = load_settings(environ={"ANYRES_REQUEST_FIELDS": '{"top_k": 1}'})
+    assert settings.run.request_fields == {"top_k": 1} and settings.run.server == "auto"
+
+
+def test_bad_extra_actions_and_request_fields_say_what_is_wrong() -> None:
+    with pytest.raises(ConfigError, match=r"unknown action.*teleport"):
+        load_settings(environ={"ANYRES_EXTRA_ACTIONS": "navigate,teleport"})
+    with pytest.raises(ConfigError, match="ANYRES_REQUEST_FIELDS must be a JSON object"):
+        load_settings(environ={"ANYRES_REQUEST_FIELDS": "top_k=1"})
+    with pytest.raises(ConfigError, match="got list"):
+        load_settings(environ={"ANYRES_REQUEST_FIELDS": "[1]"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import pytest
@@ -218,3 +219,77 @@ def test_frames_take_the_models_pixel_budget_unless_the_config_sets_one() -> Non
     Agent(env, ServedModel(answer), "qwen25vl").run_sync("look")
     Agent(env, ServedModel(answer), "qwen25vl", AgentConfig(max_pixels=640 * 28 * 28)).run_sync("look")
     assert seen == [(1316, 728), (924, 504)]
+
+
+class PointerScreen(FakeScreen):
+    """The fake screen with a pointer that it reports, like the browser and desktop adapters."""
+
+    def __init__(self, buttons: dict[str, tuple[int, int, int, int]]) -> None:
+        super().__init__(buttons)
+        self.cursor: tuple[int, int] | None = None
+
+    def supported_actions(self) -> frozenset[str]:
+        return super().supported_actions() | {"move"}
+
+    async def observe(self):  # type: ignore[no-untyped-def]
+        return (await super().observe()).model_copy(update={"cursor": self.cursor})
+
+    async def execute(self, action):  # type: ignore[no-untyped-def]
+        if action.type in ("move", "click"):
+            self.cursor = (action.x, action.y)
+        return await super().execute(action)
+
+
+def test_a_coordinate_less_click_lands_where_the_previous_step_moved_the_pointer(tmp_path: Path) -> None:
+    """Qwen2.5-VL's official two-step click: mouse_move in one answer, left_click in the next."""
+    env = PointerScreen(dict(BUTTONS))
+    x, y = env.center("ok")
+
+    def move(request):  # type: ignore[no-untyped-def]
+        mx, my = (round(v) for v in request.frame.screen_to_model(x, y))
+        arguments = {"action": "mouse_move", "coordinate": [mx, my]}
+        return (
+            "<tool_call>\n" + json.dumps({"name": "computer_use", "arguments": arguments}) + "\n</tool_call>"
+        )
+
+    click = '<tool_call>\n{"name": "computer_use", "arguments": {"action": "left_click"}}\n</tool_call>'
+    backend = ScriptedBackend(scripted(FAM, [move, click, ([Finish()], "done")]))
+    result = Agent(env, backend, FAM, AgentConfig(record_dir=tmp_path / "run")).run_sync("press ok")
+    assert result.status == "success" and env.pressed == ["ok"]
+    assert [a.type for a in env.executed] == ["move", "click"]
+
+
+def test_an_over_long_answer_is_cut_and_the_trajectory_says_so(tmp_path: Path) -> None:
+    env = FakeScreen(dict(BUTTONS))
+    long = "I keep thinking. " * 5000 + FAM.render(
+        [Finish(message="done")], FAM.frame(screen=env.size, image=env.size)
+    )
+    agent = Agent(env, ScriptedBackend([long]), FAM, AgentConfig(record_dir=tmp_path / "run"))
+    assert agent.run_sync("finish").status == "success"
+    (attempt,) = read_trajectory(tmp_path / "run").steps[0].attempts
+    assert "characters were cut" in attempt.note and f"{len(long):,}" in attempt.note
+    assert "characters were cut" in (tmp_path / "run" / "report.html").read_text()
+
+
+def test_opted_in_actions_reach_the_prompt_and_nothing_else_does() -> None:
+    prompts: list[str] = []
+
+    def answer(request):  # type: ignore[no-untyped-def]
+        prompts.append(prompt_text(request))
+        return FAM.render([Finish(message="done")], request.frame)
+
+    env = FakeScreen(dict(BUTTONS))
+    Agent(env, ScriptedBackend(answer), FAM).run_sync("t")
+    Agent(env, ScriptedBackend(answer), FAM, AgentConfig(extra_actions=["call_user"])).run_sync("t")
+    assert "`call_user`" not in prompts[0] and "* `call_user`: Ask the user" in prompts[1]
+
+
+@pytest.mark.parametrize("name", ["qwen2vl", "osatlas"])
+def test_a_bare_grounding_answer_acts_in_a_run(name: str) -> None:
+    """OS-Atlas-Base (and plain Qwen2-VL) answer with a box, not a call: the run clicks its centre."""
+    fam = family(name)
+    env = FakeScreen(dict(BUTTONS))
+    box = "<|object_ref_start|>OK<|object_ref_end|><|box_start|>(70,110),(240,190)<|box_end|>"
+    backend = ScriptedBackend(scripted(fam, [box, ([Finish()], "done")]))
+    assert Agent(env, backend, fam, AgentConfig()).run_sync("press ok").status == "success"
+    assert env.pressed == ["ok"]

@@ -222,3 +222,35 @@ def test_a_crashed_page_says_the_environment_must_restart(run: Run, browser: Any
         assert caught.value.restart_required
     finally:
         run(env.close())
+
+
+def test_the_cursor_is_reported_so_a_qwen_click_without_coordinate_lands(
+    run: Run, browser: Any, site: Site
+) -> None:
+    """Qwen2.5-VL's official computer_use clicks where the pointer is: the model moves in one step and
+    clicks in the next. The browser reports its pointer in each observation, and the click lands."""
+    from anyres_agent.model.families import get_family
+
+    family = get_family("qwen25vl")
+    env = open_env(run, browser, site.url("/corner.html"), viewport=(1280, 720))
+    try:
+        first = run(env.observe())
+        assert first.cursor is None  # no pointer action yet: the adapter does not guess
+        frame = family.frame(screen=(1280, 720), image=first.screenshot.size)
+        x, y = centre(run, env, "#far")
+        mx, my = (round(v) for v in frame.screen_to_model(x, y))
+        move = '<tool_call>\n{"name": "computer_use", "arguments": {"action": "mouse_move", "coordinate": '
+        for action in family.parse(move + f"[{mx}, {my}]}}}}\n</tool_call>", frame).actions:
+            run(env.execute(action))
+        second = run(env.observe())
+        assert second.cursor is not None and abs(second.cursor[0] - x) <= 1 and abs(second.cursor[1] - y) <= 1
+        click = '<tool_call>\n{"name": "computer_use", "arguments": {"action": "left_click"}}\n</tool_call>'
+        (action,) = family.parse(click, frame, cursor=second.cursor).actions
+        run(env.execute(action))
+        assert run(env.page.evaluate("window.clicks")) == ["far"]
+        run(
+            env.execute(Scroll(dy=100))
+        )  # a scroll without a point scrolls at the centre, and the pointer goes there
+        assert run(env.observe()).cursor == (640, 360)
+    finally:
+        run(env.close())

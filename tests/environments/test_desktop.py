@@ -54,6 +54,19 @@ def test_a_click_lands_on_the_exact_pixel(desktop: DesktopEnvironment, screen: X
     assert state["clicks"][-1] == [x, y]
 
 
+def test_the_pointer_position_is_reported_after_each_pointer_action(
+    desktop: DesktopEnvironment, screen: XScreen, run: Run
+) -> None:
+    """The cursor a Qwen left_click without a coordinate acts at (see model.families.toolcall)."""
+    assert run(desktop.observe()).cursor is None  # before any pointer action the adapter does not guess
+    run(desktop.execute(Click(x=120, y=130)))
+    assert run(desktop.observe()).cursor == (120, 130)
+    run(desktop.execute(Drag(x=120, y=130, to_x=140, to_y=150)))
+    assert run(desktop.observe()).cursor == (140, 150)
+    run(desktop.execute(Key(keys=["shift"])))  # a key leaves the pointer where it was
+    assert run(desktop.observe()).cursor == (140, 150)
+
+
 def test_clicking_and_typing_change_the_program(
     desktop: DesktopEnvironment, screen: XScreen, run: Run
 ) -> None:

@@ -43,6 +43,20 @@ def slow(seconds: float) -> Behaviour:
 DROP = Behaviour(kind="drop")
 
 
+def send_json(
+    handler: BaseHTTPRequestHandler, code: int, payload: dict[str, Any], headers: dict[str, str] | None = None
+) -> None:
+    """One JSON response with its length, so HTTP/1.1 keep-alive clients know where it ends."""
+    raw = json.dumps(payload).encode()
+    handler.send_response(code)
+    handler.send_header("content-type", "application/json")
+    handler.send_header("content-length", str(len(raw)))
+    for key, value in (headers or {}).items():
+        handler.send_header(key, value)
+    handler.end_headers()
+    handler.wfile.write(raw)
+
+
 @dataclass
 class Recorded:
     path: str
@@ -118,14 +132,7 @@ class FakeOpenAIServer:
             def _send(
                 self, code: int, payload: dict[str, Any], headers: dict[str, str] | None = None
             ) -> None:
-                raw = json.dumps(payload).encode()
-                self.send_response(code)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(raw)))
-                for key, value in (headers or {}).items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(raw)
+                send_json(self, code, payload, headers)
 
         return Handler
 

@@ -116,7 +116,7 @@ def test_plain_openai_servers_get_no_unknown_fields(
     server: FakeOpenAIServer, screenshot_1080p: Image.Image
 ) -> None:
     _run(
-        _backend(server, server="openai"),
+        _backend(server, server="generic"),
         _request(screenshot_1080p, GenerationSettings(repetition_penalty=1.05)),
     )
     body = server.requests[0].body
@@ -127,7 +127,7 @@ def test_server_kind_is_detected_from_models_owned_by(screenshot_1080p: Image.Im
     with FakeOpenAIServer(owned_by="library").running() as ollama_like:  # Ollama reports "library"
         backend = _backend(ollama_like)
         _run(backend, _request(screenshot_1080p))
-    assert backend.server == "openai"
+    assert backend.server == "generic"
     assert "mm_processor_kwargs" not in ollama_like.requests[0].body
 
 

@@ -65,9 +65,10 @@ def test_mobile_use_maps_every_action():
     assert finish.success is False
 
 
-def test_scroll_pixels_positive_means_up():
+def test_scroll_pixels_count_wheel_clicks_positive_up():
+    """The official executors pass `pixels` to pyautogui.scroll: wheel clicks, positive up."""
     frame = frame_for("qwen25vl", (1288, 728))
-    scroll = F.parse(call('{"action": "scroll", "pixels": 300, "coordinate": [10, 20]}'), frame).actions[0]
+    scroll = F.parse(call('{"action": "scroll", "pixels": 3, "coordinate": [10, 20]}'), frame).actions[0]
     assert (scroll.dy, scroll.x, scroll.y) == (-300, 10, 20)
 
 
@@ -121,13 +122,11 @@ def test_clamp_is_explicit():
     assert (click.x, click.y) == (1287, 0)
 
 
-def test_the_prompt_declares_the_resized_size_and_only_the_allowed_actions():
+def test_the_prompt_declares_the_resized_size_and_picks_the_tool_by_device():
     frame = frame_for("qwen25vl", (3840, 2160), max_pixels=1_003_520)
     system = F.build_messages(
         task="t", actions=frozenset({"click", "type"}), frame=frame, screenshot=Image.new("RGB", (1316, 728))
     )[0].plain_text()
-    assert "The screen's resolution is 1316x728." in system
-    assert '"left_click"' in system and '"type"' in system and '"terminate"' in system
-    assert '"scroll"' not in system and '"key"' not in system
+    assert "The screen's resolution is 1316x728." in system and '"name": "computer_use"' in system
     phone = F.system_prompt(frozenset({"click", "swipe", "type"}), frame_for("qwen25vl", (1080, 2400)))
     assert '"name": "mobile_use"' in phone and "The screen's resolution is 1092x2408." in phone

@@ -53,7 +53,7 @@ def test_thought_before_the_call_is_kept():
     ("text", "message"),
     [
         ('✿FUNCTION✿: click\n✿ARGS✿: {"point": (1200,30)}', "0-1000"),
-        ('✿FUNCTION✿: click\n✿ARGS✿: {"point": "somewhere"}', "two numbers"),
+        ('✿FUNCTION✿: click\n✿ARGS✿: {"point": "somewhere"}', "must be a point"),
         ("✿FUNCTION✿: dance\n✿ARGS✿: {}", "unknown function 'dance'"),
         ("The button is at the top.", "no action found"),
         ('✿FUNCTION✿: click\n✿ARGS✿: {"point": (1, 2)', None),  # repaired, no error

@@ -15,8 +15,11 @@ from hypothesis import strategies as st
 
 from anyres_agent.model.families import FAMILY_NAMES, get_family
 from anyres_agent.model.families.common import SCROLL_FRACTION
+from anyres_agent.model.families.qwen3vl import MOBILE_GRID
+from anyres_agent.model.families.showui import SCROLL_FRACTION as SHOWUI_SCROLL
+from anyres_agent.model.families.thoughtaction import SCROLL_CLICKS
 from anyres_agent.model.frame import CLASS_DEFAULT_MAX_PIXELS, Frame
-from anyres_agent.tools import Action, action_from_call
+from anyres_agent.tools import WHEEL_CLICK_PX, Action, action_from_call
 
 DPRS = [1, 1.25, 1.5, 2, 3]
 SAFE_TEXT = st.text(
@@ -32,11 +35,28 @@ KEYS = st.lists(
     max_size=3,
 )
 POSITIONAL = {"x", "y", "to_x", "to_y"}
-LIMITED = {  # what each family's format cannot say: those fields stay at what the parser assumes
-    "uitars": {"wait": 5.0, "finish_success": True, "clicks": [("left", 1), ("left", 2), ("right", 1)]},
-    "uitars15": {"wait": 5.0, "finish_success": True, "clicks": [("left", 1), ("left", 2), ("right", 1)]},
+LIMITED: dict[str, dict[str, Any]] = {  # what each format cannot say: those fields stay as parsed
+    "uitars": {"wait": 5.0, "clicks": [("left", 1), ("left", 2), ("right", 1)]},
+    "uitars15": {"wait": 5.0, "clicks": [("left", 1), ("left", 2), ("right", 1)]},
     "showui": {"finish_success": True, "clicks": [("left", 1), ("left", 2), ("right", 1)]},
+    "osatlas": {
+        "wait": 1.0,
+        "finish_success": True,
+        "clicks": [("left", 1)],
+        "scroll_at_point": False,
+        "cannot": {"drag", "swipe"},
+    },
 }
+
+
+def scroll_steps(family: str, frame: Frame) -> tuple[int, int] | None:
+    """(down, right) for a family whose scrolls have a fixed size, None where any wheel-click count goes."""
+    if family in ("qwen25vl", "qwen3vl"):
+        return None
+    if family in ("uitars", "uitars15"):
+        return SCROLL_CLICKS * WHEEL_CLICK_PX, SCROLL_CLICKS * WHEEL_CLICK_PX
+    fraction = SHOWUI_SCROLL if family == "showui" else SCROLL_FRACTION
+    return round(fraction * frame.screen_height), round(fraction * frame.screen_width)
 
 
 @st.composite
@@ -56,18 +76,18 @@ def frames(draw: st.DrawFn, family: str) -> Frame:
 def actions(draw: st.DrawFn, family: str, frame: Frame) -> list[Action]:
     limits = LIMITED.get(family, {})
     xs, ys = st.integers(0, frame.screen_width - 1), st.integers(0, frame.screen_height - 1)
-    fixed_scroll = family != "qwen25vl" and family != "qwen3vl"
-    down = round(SCROLL_FRACTION * frame.screen_height)
-    right = round(SCROLL_FRACTION * frame.screen_width)
+    steps = scroll_steps(family, frame)
 
     def scroll() -> dict[str, Any]:
-        if fixed_scroll:
+        if steps is not None:
+            down, right = steps
             dx, dy = draw(st.sampled_from([(0, down), (0, -down), (right, 0), (-right, 0)]))
-        else:
+        else:  # wheel clicks: whole multiples of WHEEL_CLICK_PX
             dx, dy = draw(st.sampled_from([(0, 1), (1, 0)]))
-            amount = draw(st.integers(-3000, 3000).filter(bool))
+            amount = draw(st.integers(-30, 30).filter(bool)) * WHEEL_CLICK_PX
             dx, dy = dx * amount, dy * amount
-        where = {"x": draw(xs), "y": draw(ys)} if draw(st.booleans()) else {}
+        at_point = limits.get("scroll_at_point", True) and draw(st.booleans())
+        where = {"x": draw(xs), "y": draw(ys)} if at_point else {}
         return {"dx": dx, "dy": dy, **where}
 
     button, count = draw(
@@ -95,13 +115,17 @@ def actions(draw: st.DrawFn, family: str, frame: Frame) -> list[Action]:
             "message": draw(SAFE_TEXT),
         },
     }
-    names = draw(st.lists(st.sampled_from(sorted(builders)), min_size=1, max_size=4))
+    names = draw(
+        st.lists(st.sampled_from(sorted(set(builders) - limits.get("cannot", set()))), min_size=1, max_size=4)
+    )
     return [action_from_call(name, builders[name]()) for name in names]
 
 
-def tolerance(frame: Frame, axis: str) -> float:
+def tolerance(frame: Frame, axis: str, action: Action | None = None) -> float:
     screen = frame.screen_width if axis == "x" else frame.screen_height
     model = frame.model_width if axis == "x" else frame.model_height
+    if frame.factor == 32 and action is not None and action.type in ("swipe", "long_press"):  # 0-999 grid
+        model = MOBILE_GRID
     step = 0.0 if frame.space == "unit" else 0.5 * screen / model
     return step + 0.5 + 1e-6 if frame.space != "unit" else 1.0
 
@@ -112,7 +136,7 @@ def assert_same(got: list[Action], want: list[Action], frame: Frame) -> None:
         gd, wd = g.model_dump(), w.model_dump()
         for key, value in wd.items():
             if key in POSITIONAL and value is not None:
-                assert abs(gd[key] - value) <= tolerance(frame, "x" if "x" in key else "y"), (key, g, w)
+                assert abs(gd[key] - value) <= tolerance(frame, "x" if "x" in key else "y", w), (key, g, w)
             else:
                 assert gd[key] == value, (key, g, w)
 

@@ -61,22 +61,17 @@ def test_render_merges_click_then_type_into_input_and_keeps_a_pixel():
     assert dumps(parsed.actions)[0] == {"type": "click", "x": 3773, "y": 432, "button": "left", "count": 1}
 
 
-def test_prompt_is_one_user_turn_with_the_readme_wording():
+def test_prompt_is_one_user_turn_with_the_quick_start_wording():
     messages = F.build_messages(
         task="search the weather",
-        actions=frozenset({"click", "type"}),
+        actions=frozenset({"click", "type", "move"}),
         frame=frame_for("showui", (1920, 1080)),
         screenshot=Image.new("RGB", (8, 8)),
     )
     assert [m.role for m in messages] == ["user"]
     text = messages[0].plain_text()
-    assert "You are an assistant trained to navigate the web screen." in text
-    assert (
-        "`CLICK`" in text
-        and "`INPUT`" in text
-        and "`SCROLL`" not in text
-        and "Task: search the weather" in text
-    )
+    assert text.startswith("You are an assistant trained to navigate the web screen.")
+    assert "9. `COPY`" in text and text.endswith("0-1.\nTask: search the weather<image>")
 
 
 @pytest.mark.parametrize(

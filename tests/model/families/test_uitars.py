@@ -87,43 +87,37 @@ def test_v1_and_v15_read_the_same_numbers_in_their_own_spaces():
     assert dumps(V15.parse(text, frame_v15).actions)[0]["x"] == 497  # 500 of 1932 resized pixels
 
 
-def test_the_prompt_is_the_first_user_turn_with_the_allowed_actions_only():
+def test_the_prompt_is_the_first_user_turn():
     frame = frame_for("uitars15", (1288, 728))
     messages = V15.build_messages(
         task="open settings",
-        actions=frozenset({"click", "type"}),
+        actions=frozenset({"click", "move", "type"}),
         frame=frame,
         screenshot=Image.new("RGB", (8, 8)),
     )
     assert messages[0].role == "user"
     text = messages[0].plain_text()
-    assert "## User Instruction\nopen settings" in text
-    assert "click(point='<point>x1 y1</point>')" in text and "type(content='xxx')" in text
-    assert "finished(content='xxx')" in text and "hotkey" not in text and "scroll(" not in text
-    v1 = V1.prompt(frozenset({"click", "scroll"}), "t")
-    assert "click(start_box='<|box_start|>(x1,y1)<|box_end|>')" in v1 and "scroll(start_box=" in v1
+    assert "## User Instruction\nopen settings" in text and "- Use English in `Thought` part." in text
+    v1 = V1.prompt(frozenset({"click", "swipe", "open_app"}), "t")  # a phone: the mobile template
+    assert "scroll(start_box='<|box_start|>(x1,y1)<|box_end|>', end_box=" in v1 and v1.endswith(
+        "## User Instruction\nt"
+    )
 
 
 def test_grounding_reads_the_point():
     frame = frame_for("uitars15", (1920, 1080))
     box = V15.parse_grounding("Action: click(point='<point>966 546</point>')", frame)
     assert (box.x1, box.y1) == (960, 540) and box.x1 == box.x2
-    assert (
-        "click(point='<point>x1 y1</point>')"
-        in V15.grounding_messages(
-            instruction="the OK button", frame=frame, screenshot=Image.new("RGB", (8, 8))
-        )[0].plain_text()
+    text = V15.grounding_messages(
+        instruction="the OK button", frame=frame, screenshot=Image.new("RGB", (8, 8))
+    )[0].plain_text()
+    assert "click(point='<point>x1 y1</point>'')" in text and text.endswith("the OK button<image>")
+    v1 = frame_for("uitars", (1920, 1080))
+    assert V1.parse_grounding("(235,512)", v1) == V1.parse_grounding(
+        "Action: click(start_box='(235,512)')", v1
     )
 
 
-def test_the_two_versions_share_one_prompt_and_differ_in_point_syntax_and_lines():
-    from anyres_agent.model.families.uitars import LINES as V1_LINES
-    from anyres_agent.model.families.uitars15 import LINES as V15_LINES
-
+def test_the_two_versions_differ_in_point_syntax():
     assert V1.point_text(frame_for("uitars", (1000, 1000)), 500, 250) == "<|box_start|>(500,250)<|box_end|>"
     assert V15.point_text(frame_for("uitars15", (1000, 1008)), 500, 504) == "<point>504 504</point>"
-    for family, lines in ((V1, V1_LINES), (V15, V15_LINES)):
-        assert family.action_lines(frozenset({"click"})) == lines["click"] + lines["finish"]
-        assert f"## Action Space\n{lines['click'][0]}\n\n## User Instruction\n{{instruction}}" in (
-            family.grounding_template()
-        )
