@@ -28,9 +28,9 @@ HARD_LIMIT_GRACE_S = 20.0
 """Set-up and tear-down time allowed beyond `max_seconds` before an episode is cancelled."""
 
 
-def hard_limit(protocol: Protocol) -> float:
+def hard_limit(protocol: Protocol, override: float | None = None) -> float:
     """Seconds after which a runner cancels an episode outright (its task, locally or on Ray)."""
-    return protocol.max_seconds + HARD_LIMIT_GRACE_S
+    return override if override is not None else protocol.max_seconds + HARD_LIMIT_GRACE_S
 
 
 def record_dir(out: Path, task: str, seed: int) -> Path:
@@ -135,12 +135,12 @@ async def guarded_episode(
     protocol: Protocol,
     provider: ModelProvider,
     out: Path | None,
+    limit: float,
     worker: str = "",
 ) -> EpisodeResult:
-    """`run_episode` under the hard time limit; a time-out or a harness failure becomes a failed
+    """`run_episode` cancelled after `limit` seconds; a time-out or a harness failure becomes a failed
     episode with the reason, so one bad page never stops a study."""
     began = time.perf_counter()
-    limit = hard_limit(protocol)
     try:
         return await asyncio.wait_for(
             run_episode(

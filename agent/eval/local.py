@@ -26,6 +26,7 @@ async def run_local(
     out: Path | None,
     workers: int,
     on_result: ResultCallback,
+    limit: float,
     headless: bool = True,
 ) -> RunnerInfo:
     """Run `episodes` on `workers` browsers; returns the browser's version for the study record."""
@@ -48,7 +49,7 @@ async def run_local(
                     return
                 result = await guarded_episode(
                     browser, suite, task, seed, protocol=protocol, provider=provider, out=out,
-                    worker=f"local-{index}",
+                    limit=limit, worker=f"local-{index}",
                 )  # fmt: skip
                 on_result(result)
         finally:

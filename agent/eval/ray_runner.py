@@ -117,9 +117,7 @@ def connect(address: str | None, workers: int) -> Any:
     try:
         import ray
     except ModuleNotFoundError:
-        raise RayRunnerError(
-            "Ray is not installed: pip install 'anyres-agent[ray]'"
-        ) from None
+        raise RayRunnerError("Ray is not installed: pip install 'anyres-agent[ray]'") from None
     try:
         if address:
             ray.init(address=address, log_to_driver=False)
@@ -160,7 +158,7 @@ async def run_on_ray(
         info.browser = str(versions[0])
         queue = deque(episodes)
         running: dict[asyncio.Future[Any], _Running] = {}
-        limit = hard_limit(protocol)
+        limit = hard_limit(protocol, scale.hard_limit_s)
 
         def submit(actor: Any) -> None:
             task, seed = queue.popleft()

@@ -12,8 +12,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from anyres_agent.agent.eval.episode import hard_limit
 from anyres_agent.agent.eval.html_report import write_study_page
 from anyres_agent.agent.eval.models import ModelProvider
 from anyres_agent.agent.eval.protocol import (
@@ -44,6 +45,9 @@ class Scale(BaseModel):
     max_inflight: int = 1
     ray_address: str | None = None
     headless: bool = True
+    hard_limit_s: float | None = Field(
+        None, gt=0, description="cancel an episode after this (max_seconds + 20)"
+    )
 
 
 class StudyOutcome(BaseModel):
@@ -124,7 +128,7 @@ async def run_study(
 
             info = await run_local(
                 suite, pending, protocol=protocol, provider=provider, out=out, workers=scale.workers,
-                on_result=record, headless=scale.headless,
+                on_result=record, limit=hard_limit(protocol, scale.hard_limit_s), headless=scale.headless,
             )  # fmt: skip
     model = wanted.model.model_copy(update={"server_profile": info.server_profile})
     final = wanted.model_copy(update={"model": model, "browser": info.browser or wanted.browser})
