@@ -168,14 +168,17 @@ def run(args: argparse.Namespace) -> int:
             console.print(
                 f"[bold yellow]HARNESS CHECK:[/] the {args.model} stand-in answers, not a model"
                 + (" (it reads the page's DOM)." if args.model == "oracle" else " (uniform random clicks).")
-                + " Its score checks the harness; it is not a model score."
+                + " Its score checks the harness; it is not a model score.",
+                soft_wrap=True,
             )
         try:
             outcome = asyncio.run(_main(suite, source, selection, protocol, provider, out, scale, console))
         except ProtocolMismatchError as error:
             raise UsageError(str(error)) from None
         except KeyboardInterrupt:
-            console.print(f"[yellow]interrupted; finished episodes are in {out}; rerun to resume[/]")
+            console.print(
+                f"[yellow]interrupted; finished episodes are in {out}; rerun to resume[/]", soft_wrap=True
+            )
             return EXIT_INTERRUPTED
         except (SuiteError, RayRunnerError, EnvironmentError_) as error:  # no browser, no cluster
             raise UsageError(" ".join(str(error).split())) from None
@@ -210,7 +213,9 @@ async def _main(
 
     def started(pending: int, skipped: int) -> None:
         if skipped:
-            console.print(f"resuming {out}: {skipped} episode(s) already done, {pending} to run")
+            console.print(
+                f"resuming {out}: {skipped} episode(s) already done, {pending} to run", soft_wrap=True
+            )
         progress.update(bar, completed=skipped)
 
     def finished(result: EpisodeResult) -> None:
@@ -220,7 +225,8 @@ async def _main(
         why = "" if result.success else f"  [dim]{escape(result.reason[:100])}[/]"
         progress.console.print(
             f"{mark} {escape(result.task)} seed {result.seed}: reward {result.reward:.3f} "
-            f"(raw {result.raw_reward:g}), {result.steps} steps{why}"
+            f"(raw {result.raw_reward:g}), {result.steps} steps{why}",
+            soft_wrap=True,
         )
         progress.update(bar, advance=1, score=f"{wins[0]}/{wins[1]} succeeded")
 
@@ -254,4 +260,6 @@ def print_summary(console: Console, outcome: StudyOutcome) -> None:
             f"{row.overhead_seconds:.2f}", f"{row.timeouts} {row.errors}", style=style,
         )  # fmt: skip
     console.print(table)
-    console.print(f"results: {outcome.folder / 'episodes.jsonl'}\nsummary page: {outcome.page}")
+    console.print(
+        f"results: {outcome.folder / 'episodes.jsonl'}\nsummary page: {outcome.page}", soft_wrap=True
+    )

@@ -15,6 +15,7 @@ import contextlib
 import io
 import os
 import shutil
+import sys
 import tempfile
 import time
 import zipfile
@@ -112,6 +113,12 @@ class _Running:
     cancelled: bool = False
 
 
+LOCAL_NODE_IP = "127.0.0.2"
+"""A local instance's node address on Linux. Ray turns 127.0.0.1 into the machine's network address
+(ray-project/ray#26293), so a local study would be reachable from the network; any other 127/8
+address keeps its connections on loopback."""
+
+
 def connect(address: str | None, workers: int) -> Any:
     """ray.init: attach to `address`, or start a local instance with room for the workers."""
     try:
@@ -122,7 +129,13 @@ def connect(address: str | None, workers: int) -> Any:
         if address:
             ray.init(address=address, log_to_driver=False)
         else:
-            ray.init(num_cpus=max(workers, os.cpu_count() or 1), include_dashboard=False, log_to_driver=False)
+            local = {"_node_ip_address": LOCAL_NODE_IP} if sys.platform.startswith("linux") else {}
+            ray.init(
+                num_cpus=max(workers, os.cpu_count() or 1),
+                include_dashboard=False,
+                log_to_driver=False,
+                **local,
+            )
     except (ConnectionError, RuntimeError, ValueError) as error:
         raise RayRunnerError(
             f"cannot reach the Ray cluster at {address or 'a new local instance'}: {error}"

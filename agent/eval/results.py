@@ -86,10 +86,19 @@ class ResultsFile:
         line = json.dumps(result.model_dump(mode="json"), ensure_ascii=False) + "\n"
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            if self._ends_mid_line():  # a line cut short by a crash: never glue a new one onto it
+                line = "\n" + line
             with self.path.open("a", encoding="utf-8") as handle:
                 handle.write(line)
                 handle.flush()
                 os.fsync(handle.fileno())
+
+    def _ends_mid_line(self) -> bool:
+        if not self.path.exists() or self.path.stat().st_size == 0:
+            return False
+        with self.path.open("rb") as handle:
+            handle.seek(-1, os.SEEK_END)
+            return handle.read(1) != b"\n"
 
 
 class TaskSummary(BaseModel):

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from agent_fakes import Run
+from click_geometry import chance, clicks_of, deserved, hit_map
 
 from anyres_agent.agent.eval.miniwob import MiniWoBSuite
 from anyres_agent.agent.eval.models import ModelChoice, ModelProvider
@@ -18,8 +19,6 @@ from anyres_agent.agent.eval.oracle import SUPPORTED_TASKS
 from anyres_agent.agent.eval.protocol import Protocol, Selection
 from anyres_agent.agent.eval.results import EpisodeResult
 from anyres_agent.agent.eval.study import Scale, run_study
-from anyres_agent.agent.trajectory import read_trajectory
-from anyres_agent.environments.browser import BrowserEnvironment
 
 SINGLE_SCREEN = [t for t in SUPPORTED_TASKS if t != "book-flight"]
 
@@ -59,36 +58,6 @@ def test_the_oracle_books_the_flight(arun: Run, miniwob: MiniWoBSuite, tmp_path:
     assert all(12 <= r.steps <= 30 for r in results)
 
 
-HIT_MAP_JS = """() => {
-  const correct = document.getElementById('subbtn'), wrong = document.getElementById('subbtn2');
-  const hits = [];  // [x, y, +1 or -1] for each pixel a click on which reaches a button
-  for (const button of [correct, wrong]) {
-    const r = button.getBoundingClientRect();
-    for (let y = Math.floor(r.top); y < Math.ceil(r.bottom); y++) {
-      for (let x = Math.floor(r.left); x < Math.ceil(r.right); x++) {
-        const t = document.elementFromPoint(x, y);
-        if (t === button || button.contains(t)) hits.push([x, y, button === correct ? 1 : -1]);
-      }
-    }
-  }
-  return hits;
-}"""
-
-
-async def _hit_map(browser: Any, suite: MiniWoBSuite, seed: int) -> list[list[int]]:
-    """What a click on each pixel of click-test-2 does for this seed: +1, -1 or nothing."""
-    env = await BrowserEnvironment.from_browser(browser, suite.url("click-test-2"), viewport=(160, 210))
-    try:
-        await suite.start(env, "click-test-2", seed, Protocol())
-        width, height = suite.viewport("click-test-2")
-        grid = [[0] * width for _ in range(height)]
-        for x, y, value in await env.page.evaluate(HIT_MAP_JS):
-            grid[y][x] = value
-        return grid
-    finally:
-        await env.close()
-
-
 @pytest.mark.slow
 def test_the_random_clicker_scores_chance(
     arun: Run, chromium: Any, miniwob: MiniWoBSuite, tmp_path: Path
@@ -100,19 +69,11 @@ def test_the_random_clicker_scores_chance(
     results = _study(arun, miniwob, ["click-test-2"], seeds, "random", "qwen25vl", tmp_path, max_steps=steps)
     expected = variance = 0.0
     for result in results:
-        hits = arun(_hit_map(chromium, miniwob, result.seed))
-        cells = [c for row in hits for c in row]
-        p1, p2 = cells.count(1) / len(cells), cells.count(-1) / len(cells)
-        chance = p1 / (p1 + p2) * (1 - (1 - p1 - p2) ** steps)
-        expected += chance
-        variance += chance * (1 - chance)
-        # and this episode's reward is the one its own clicks earned
-        trajectory = read_trajectory(tmp_path / (result.report or "").removesuffix("/report.html"))
-        clicks = [(a.action["x"], a.action["y"]) for s in trajectory.steps for a in s.actions]
-        first = next((hits[y][x] for x, y in clicks if hits[y][x] != 0), 0)
-        assert result.raw_reward == first, (result.seed, clicks, result.reason)
-        assert result.steps == (
-            steps if first == 0 else 1 + next(i for i, (x, y) in enumerate(clicks) if hits[y][x])
-        )
+        hits = arun(hit_map(chromium, miniwob, result.seed))
+        p = chance(hits, steps)
+        expected, variance = expected + p, variance + p * (1 - p)
+        clicks = clicks_of(tmp_path, result)  # and this episode's reward is the one its clicks earned
+        assert result.raw_reward == deserved(hits, clicks), (result.seed, clicks, result.reason)
+        assert result.steps == len(clicks) and (result.page_done or len(clicks) == steps)
     successes = sum(r.success for r in results)
     assert abs(successes - expected) <= 3 * math.sqrt(variance) + 1, (successes, expected)
