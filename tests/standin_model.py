@@ -178,21 +178,34 @@ class LivePages:
         with self._lock:
             candidates = list(self.pages)
         if len(candidates) > 1:
-            texts = [self.run(p, p.env.page.evaluate("() => document.body.innerText")) for p in candidates]
-            matching = [p for p, t in zip(candidates, texts, strict=True) if _first_line(t) in request.text]
+            texts = {id(p): self._text(p) for p in candidates}
+            candidates = [p for p in candidates if texts[id(p)] is not None]  # a page closing meanwhile
+            matching = [p for p in candidates if _first_line(texts[id(p)] or "") in request.text]
             candidates = matching or candidates
         if len(candidates) > 1 and request.images:
             shown = request.images[-1].convert("RGB")
-            candidates.sort(key=lambda p: _difference(self._screen(p, shown.size), shown))
+            candidates.sort(key=lambda p: self._distance(p, shown))
         if not candidates:
             raise RuntimeError("no live page to answer from")
         return candidates[0]
 
-    def _screen(self, page: LivePage, size: tuple[int, int]) -> Image.Image:
+    def _text(self, page: LivePage) -> str | None:
+        try:
+            text: str = self.run(page, page.env.page.evaluate("() => document.body.innerText"))
+            return text
+        except Exception:  # closed, or navigating
+            return None
+
+    def _distance(self, page: LivePage, shown: Image.Image) -> float:
+        """How far the page's screen now is from the image the request showed (inf once closed)."""
         import io
 
-        png = self.run(page, page.env.page.screenshot())
-        return Image.open(io.BytesIO(png)).convert("RGB").resize(size, Image.Resampling.BICUBIC)
+        try:
+            png = self.run(page, page.env.page.screenshot())
+        except Exception:
+            return math.inf
+        screen = Image.open(io.BytesIO(png)).convert("RGB").resize(shown.size, Image.Resampling.BICUBIC)
+        return _difference(screen, shown)
 
     def frame(self, page: LivePage, family: Any, shown: Image.Image) -> Frame:
         """The frame of the image the server received: the page's CSS viewport is the screen, the
