@@ -1,4 +1,5 @@
-"""The bundled demo site (sign-up form, welcome page, checkout with a password and a Pay button).
+"""The bundled demo site: a shop (sign-up form, welcome page, checkout with a password and a Pay button)
+and an airline (flight search with a date picker, results, passenger form, confirmation).
 
 It is served on loopback by a tiny threaded HTTP server so that `agent run --url demo`, `agent demo`
 and the end-to-end tests need no network and no files outside the package.
@@ -14,7 +15,7 @@ from types import TracebackType
 from typing import Self
 
 SITE_DIR = Path(__file__).resolve().parent
-PAGES = ("index.html", "welcome.html", "checkout.html")
+PAGES = ("index.html", "welcome.html", "checkout.html", "flights.html", "passenger.html", "booked.html")
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
