@@ -32,8 +32,9 @@
 
   var search = byId("search");
   if (search) {
-    var shown = new Date(); shown.setDate(1);
-    var first = new Date(shown.getFullYear(), shown.getMonth(), 1);
+    var today = new Date();
+    var first = new Date(today.getFullYear(), today.getMonth(), 1);  // no flights in the past
+    var shown = first;
     var chosen = null;
     function drawCalendar() {
       byId("cal-title").textContent = MONTHS[shown.getMonth()] + " " + shown.getFullYear();
