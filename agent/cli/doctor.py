@@ -18,9 +18,13 @@ import argparse
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from PIL import Image
     from rich.console import Console
 
     from anyres_agent.agent.doctor.check import DoctorReport
+    from anyres_agent.agent.doctor.probe import ProbeResult
+    from anyres_agent.model.backends.spec import ModelSpec
+    from anyres_agent.model.frame import Frame
 
 HELP = "measure click error on your setup: calibration targets, the model's frame, the server's resize"
 
@@ -92,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _main(
-    args: argparse.Namespace, spec: object, viewport: tuple[int, int], assume: tuple[int, int] | None
+    args: argparse.Namespace, spec: ModelSpec, viewport: tuple[int, int], assume: tuple[int, int] | None
 ) -> DoctorReport:
     from anyres_agent.agent.doctor.check import measure
     from anyres_agent.agent.doctor.probe import probe_server
@@ -101,9 +105,9 @@ async def _main(
     from anyres_agent.model.backends.openai_compatible import OpenAICompatibleBackend
     from anyres_agent.model.families import get_family
 
-    family = get_family(spec.family)  # type: ignore[attr-defined]
+    family = get_family(spec.family)
     specs = target_specs()
-    backend = OpenAICompatibleBackend(args.endpoint, spec, server=args.server) if args.endpoint else None  # type: ignore[arg-type]
+    backend = OpenAICompatibleBackend(args.endpoint, spec, server=args.server) if args.endpoint else None
     surface: Surface
     if args.env == "browser":
         surface = await BrowserSurface.open(specs, viewport=viewport, dpr=args.dpr, headless=not args.headed)
@@ -111,14 +115,16 @@ async def _main(
         surface = await DesktopSurface.open(specs, display=args.display)
     try:
 
-        async def probe(frame: object, screenshot: object) -> object:
-            return await probe_server(backend, frame, screenshot, spec.min_pixels, spec.max_pixels)  # type: ignore[attr-defined]
+        async def probe(frame: Frame, screenshot: Image.Image) -> ProbeResult:
+            return await probe_server(backend, frame, screenshot, spec.min_pixels, spec.max_pixels)
 
-        return await measure(
-            surface, family, specs, min_pixels=spec.min_pixels, max_pixels=spec.max_pixels,  # type: ignore[attr-defined]
-            model=spec.source, server_profile=None, assume_screen=assume,  # type: ignore[attr-defined]
-            probe=probe if backend is not None else None,
+        report = await measure(
+            surface, family, specs, min_pixels=spec.min_pixels, max_pixels=spec.max_pixels, model=spec.source,
+            assume_screen=assume, probe=probe if backend is not None else None,
         )  # fmt: skip
+        if backend is not None:
+            report.server_profile = backend.server
+        return report
     finally:
         await surface.close()
         if backend is not None:
@@ -146,6 +152,8 @@ def show(console: Console, report: DoctorReport) -> None:
         soft_wrap=True,
     )
     probe = report.probe
+    if report.server_profile:
+        console.print(f"server profile: {report.server_profile}", soft_wrap=True)
     if probe is None:
         console.print("server resize: not probed (pass --endpoint to ask the server)", soft_wrap=True)
     elif probe.resized is None:

@@ -140,7 +140,10 @@ async def measure(
         else (client.resized_width, client.resized_height)
     )
     # what the model's numbers really refer to: the image it saw
-    seen_frame = Frame(client.space, *screen, *image, *seen, client.factor)
+    seen_frame = Frame(
+        space=client.space, screen_width=screen[0], screen_height=screen[1], image_width=image[0],
+        image_height=image[1], resized_width=seen[0], resized_height=seen[1], factor=client.factor,
+    )  # fmt: skip
     truth = await surface.targets()
     rows: list[TargetRow] = []
     for spec, true in zip(specs, truth, strict=True):

@@ -36,7 +36,7 @@ def main(argv: list[str]) -> int:
         left, top = root.winfo_rootx(), root.winfo_rooty()
         print(json.dumps({"targets": [{"x": left + x, "y": top + y} for x, y in centres]}), flush=True)
 
-    def pressed(event: tk.Event) -> None:  # type: ignore[type-arg]
+    def pressed(event: tk.Event) -> None:
         print(json.dumps({"x": event.x_root, "y": event.y_root}), flush=True)
 
     canvas.bind("<ButtonPress>", pressed)

@@ -129,7 +129,9 @@ def connect(address: str | None, workers: int) -> Any:
         if address:
             ray.init(address=address, log_to_driver=False)
         else:
-            local = {"_node_ip_address": LOCAL_NODE_IP} if sys.platform.startswith("linux") else {}
+            local: dict[str, Any] = (
+                {"_node_ip_address": LOCAL_NODE_IP} if sys.platform.startswith("linux") else {}
+            )
             ray.init(
                 num_cpus=max(workers, os.cpu_count() or 1),
                 include_dashboard=False,

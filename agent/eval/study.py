@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -29,6 +29,9 @@ from anyres_agent.agent.eval.protocol import (
 from anyres_agent.agent.eval.results import EpisodeResult, ResultsFile, episode_key
 from anyres_agent.agent.eval.suite import Suite, SuiteError
 from anyres_agent.agent.trajectory import atomic_write
+
+if TYPE_CHECKING:
+    from anyres_agent.agent.eval.sources import SuiteSource
 
 STUDY_FILE = "study.json"
 RESULTS_FILE = "episodes.jsonl"
@@ -88,7 +91,7 @@ async def run_study(
     *,
     on_start: Callable[[int, int], None] = lambda pending, skipped: None,
     on_result: Callable[[EpisodeResult], None] = lambda result: None,
-    suite_source: object = None,
+    suite_source: SuiteSource | None = None,
 ) -> StudyOutcome:
     """Run what is missing from `out`, append each episode as it ends, and write the summary page."""
     wanted = StudyRecord(
