@@ -191,6 +191,11 @@ def show(console: Console, report: DoctorReport) -> None:
 
 
 def _short(text: str) -> str:
-    """The coordinate part of the model's text (its thought and wrapping trimmed)."""
-    flat = " ".join(text.split()).removeprefix("Action: ")
-    return flat if len(flat) <= 40 else flat[:18] + "…" + flat[-21:]
+    """The end of the model's text, where the coordinates are (wrapping tags and prefixes trimmed)."""
+    flat = (
+        " ".join(text.split())
+        .removeprefix("Action: ")
+        .removeprefix("<tool_call> ")
+        .removesuffix(" </tool_call>")
+    )
+    return flat if len(flat) <= 44 else "…" + flat[-43:]
