@@ -3,6 +3,7 @@ read from that seed's own page, and the reward an episode's recorded clicks ther
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -28,15 +29,20 @@ HIT_MAP_JS = """() => {
 }"""
 
 
-async def hit_map(browser: Any, suite: MiniWoBSuite, seed: int) -> list[list[int]]:
+async def hit_maps(browser: Any, suite: MiniWoBSuite, seeds: Iterable[int]) -> dict[int, list[list[int]]]:
+    """One grid per seed, each from `Math.seedrandom(seed)` and a new episode on one page (the layout
+    depends only on the seed, as on a freshly loaded page)."""
     env = await BrowserEnvironment.from_browser(browser, suite.url("click-test-2"), viewport=(160, 210))
+    width, height = suite.viewport("click-test-2")
+    maps: dict[int, list[list[int]]] = {}
     try:
-        await suite.start(env, "click-test-2", seed, Protocol())
-        width, height = suite.viewport("click-test-2")
-        grid = [[0] * width for _ in range(height)]
-        for x, y, value in await env.page.evaluate(HIT_MAP_JS):
-            grid[y][x] = value
-        return grid
+        for seed in seeds:
+            await suite.start(env, "click-test-2", seed, Protocol())
+            grid = [[0] * width for _ in range(height)]
+            for x, y, value in await env.page.evaluate(HIT_MAP_JS):
+                grid[y][x] = value
+            maps[seed] = grid
+        return maps
     finally:
         await env.close()
 

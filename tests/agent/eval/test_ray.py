@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 from agent_fakes import Run
-from click_geometry import clicks_of, deserved, hit_map
+from click_geometry import clicks_of, deserved, hit_maps
 from standin_model import ChatRequest, standin
 
 from anyres_agent.agent.cli import main
@@ -105,8 +105,9 @@ def _random_clicks(seed: int, hang_first: float = 0.0) -> Any:
 
 
 def _check_rewards(arun: Run, chromium: Any, miniwob: MiniWoBSuite, out: Path, results: list[Any]) -> None:
+    maps = arun(hit_maps(chromium, miniwob, [r.seed for r in results]))
     for result in results:
-        hits = arun(hit_map(chromium, miniwob, result.seed))
+        hits = maps[result.seed]
         clicks = clicks_of(out, result)
         assert clicks and result.raw_reward == deserved(hits, clicks), (result.seed, clicks, result.reason)
 

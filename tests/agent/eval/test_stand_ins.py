@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from agent_fakes import Run
-from click_geometry import chance, clicks_of, deserved, hit_map
+from click_geometry import chance, clicks_of, deserved, hit_maps
 
 from anyres_agent.agent.eval.miniwob import MiniWoBSuite
 from anyres_agent.agent.eval.models import ModelChoice, ModelProvider
@@ -67,9 +67,10 @@ def test_the_random_clicker_scores_chance(
     (1 - (1 - p1 - p2)^L), p1 and p2 being the buttons' shares of the screen's pixels."""
     steps, seeds = 5, range(32)
     results = _study(arun, miniwob, ["click-test-2"], seeds, "random", "qwen25vl", tmp_path, max_steps=steps)
+    maps = arun(hit_maps(chromium, miniwob, seeds))
     expected = variance = 0.0
     for result in results:
-        hits = arun(hit_map(chromium, miniwob, result.seed))
+        hits = maps[result.seed]
         p = chance(hits, steps)
         expected, variance = expected + p, variance + p * (1 - p)
         clicks = clicks_of(tmp_path, result)  # and this episode's reward is the one its clicks earned
