@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the whole test suite for real: ruff, then pytest with no hub access. Assumes .ci/setup.sh ran.
+# Runs the whole test suite for real: ruff (lint + format), mypy, then pytest with no hub access.
+# Assumes .ci/setup.sh ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 XDG_SESSION_TYPE=x11
@@ -18,4 +19,6 @@ if ! .venv/bin/python -c "from Xlib.display import Display; Display().close()" >
 fi
 
 .venv/bin/ruff check .
+.venv/bin/ruff format --check .
+bash .ci/typecheck.sh
 .venv/bin/python -m pytest "$@"

@@ -53,7 +53,7 @@ class RunResult(BaseModel):
 def _resolve_family(family: Family | str) -> Family:
     if not isinstance(family, str):
         return family
-    from anyres_agent.model.families import get_family  # type: ignore[attr-defined]
+    from anyres_agent.model.families import get_family
 
     return get_family(family)
 

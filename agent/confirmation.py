@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
 
 from anyres_agent.agent.guards import ConfirmationRequest, Decision, GuardDecision
 from anyres_agent.agent.state import RunContext, RunState, StepEvent, call_maybe_async
-from anyres_agent.tools.schema import parse_action
+from anyres_agent.tools import Action
 
 
 def pending_confirmations(state: RunState) -> list[ConfirmationRequest]:
@@ -24,7 +23,7 @@ def pending_confirmations(state: RunState) -> list[ConfirmationRequest]:
         ConfirmationRequest(
             step=step.index,
             action=p.action,
-            description=parse_action(p.action).describe(),
+            description=p.action.describe(),
             reason=p.risk or "",
             thought=step.thought,
             url=step.observation.url,
@@ -35,13 +34,13 @@ def pending_confirmations(state: RunState) -> list[ConfirmationRequest]:
 
 
 def apply_decision(
-    state: RunState, decision: Decision, mask: Callable[[Any], Any] = lambda data: data
+    state: RunState, decision: Decision, mask: Callable[[Action], Action] = lambda action: action
 ) -> None:
     """Apply a person's decision to the first pending action (from a callback or a resumed interrupt)."""
     step = state.step
     assert step is not None
     planned = next(p for p in step.actions if p.decision == "pending")
-    action = parse_action(planned.action)
+    action = planned.action
     step.decisions.append(
         GuardDecision(
             guard="confirmation", verdict=decision.verdict, detail=decision.note or (planned.risk or "")
@@ -57,10 +56,10 @@ def apply_decision(
     elif decision.verdict == "edit" and decision.action is not None:
         # a person may type a real password into the edit: state, history and checkpoints keep only
         # placeholders, and `act` fills the value back in
-        edited = dict(mask(decision.action))
+        edited = mask(decision.action)
         planned.action, planned.decision = edited, "edited"
         planned.note = "replaced by the user" + (f": {decision.note}" if decision.note else "")
-        step.notes.append(f"The user replaced {action.describe()} with {parse_action(edited).describe()}.")
+        step.notes.append(f"The user replaced {action.describe()} with {edited.describe()}.")
     else:
         planned.decision = "rejected"
         planned.note = "declined" + (f": {decision.note}" if decision.note else "")
@@ -88,7 +87,7 @@ async def confirm(state: RunState, ctx: RunContext) -> RunState:
             decision = Decision.reject("declined by policy" if policy == "reject" else "no one to ask")
         else:
             decision = await call_maybe_async(ctx.confirm, request)
-        apply_decision(state, decision, ctx.secrets.mask_data)
+        apply_decision(state, decision, ctx.secrets.mask_action)
         await ctx.emit(
             StepEvent(kind="guard", step=step.index, message=f"{request.description}: {decision.verdict}")
         )

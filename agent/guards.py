@@ -214,7 +214,7 @@ class ConfirmationRequest(BaseModel):
 
     model_config = ConfigDict(frozen=True)
     step: int
-    action: dict[str, Any] = Field(description="the action in screen space, secrets as placeholders")
+    action: Action = Field(description="the action in screen space, secrets as placeholders")
     description: str
     reason: str
     thought: str = ""
@@ -226,7 +226,7 @@ class Decision(BaseModel):
 
     model_config = ConfigDict(frozen=True)
     verdict: Literal["approve", "reject", "edit"]
-    action: dict[str, Any] | None = Field(None, description="the replacement action, for edit")
+    action: Action | None = Field(None, description="the replacement action, for edit")
     note: str = ""
 
     @classmethod
@@ -239,4 +239,4 @@ class Decision(BaseModel):
 
     @classmethod
     def edit(cls, action: Action, note: str = "") -> Decision:
-        return cls(verdict="edit", action=action.model_dump(), note=note)
+        return cls(verdict="edit", action=action, note=note)

@@ -99,8 +99,9 @@ def agent_locate_cache(pytestconfig: pytest.Config) -> LocateCache | None:
     path = _option(pytestconfig, "agent_cache", "agent_cache")
     if not path:
         return None
-    mode = "refresh" if pytestconfig.getoption("agent_update_cache") else "use"
-    return LocateCache(_rooted(pytestconfig, path), mode=mode)
+    return LocateCache(
+        _rooted(pytestconfig, path), mode="refresh" if pytestconfig.getoption("agent_update_cache") else "use"
+    )
 
 
 @pytest.fixture(scope="session")

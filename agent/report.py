@@ -10,17 +10,23 @@ from __future__ import annotations
 
 import base64
 import html
-import io
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from PIL import Image
 
-from anyres_agent.agent.trajectory import PlannedAction, StepRecord, Trajectory, atomic_write, read_trajectory
+from anyres_agent.agent.trajectory import (
+    PlannedAction,
+    StepRecord,
+    Trajectory,
+    atomic_write,
+    read_trajectory,
+    thumbnail_jpeg,
+)
+from anyres_agent.tools import Drag, Scroll, Swipe
 
-THUMB_MAX_WIDTH = 1024
-JPEG_QUALITY = 70
 TIMING_KEYS = ("capture", "prepare", "model", "parse", "guard", "confirm", "execute", "record", "total")
 
 CSS = """
@@ -46,83 +52,66 @@ def _e(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def _thumbnail_url(path: Path | None) -> str | None:
-    """The screenshot as a scaled-down JPEG data URL."""
-    if path is None or not path.exists():
-        return None
-    with Image.open(path) as image:
-        rgb = image.convert("RGB")
-    if rgb.width > THUMB_MAX_WIDTH:
-        rgb = rgb.resize(
-            (THUMB_MAX_WIDTH, round(rgb.height * THUMB_MAX_WIDTH / rgb.width)), Image.Resampling.LANCZOS
-        )
-    buffer = io.BytesIO()
-    rgb.save(buffer, format="JPEG", quality=JPEG_QUALITY)
-    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-NUMERIC_FIELDS = frozenset({"x", "y", "to_x", "to_y", "dx", "dy"})
-
-
-def _number(value: Any) -> float | None:
-    """A coordinate from a trajectory file as a plain number (anything else is not drawn: the file may
-    have been edited, and its text must never reach the SVG markup)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
+def _thumbnail_url(trajectory: Trajectory, step: StepRecord) -> str | None:
+    """The screenshot as a scaled-down JPEG data URL: the one written as the step landed, or made now."""
+    thumb = trajectory.thumbnail_path(step)
+    if thumb is not None:
+        data = thumb.read_bytes()
+    else:
+        path = trajectory.screenshot_path(step)
+        if path is None or not path.exists():
+            return None
+        with Image.open(path) as image:
+            data = thumbnail_jpeg(image)
+    return "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
 
 
 def _overlay(planned: PlannedAction, number: int, scale: float, screen: tuple[int, int], arrow: str) -> str:
-    """SVG marks for one action, in screen coordinates; `scale` keeps strokes readable on big screens."""
-    try:
-        return _marks(planned, number, scale, screen, arrow)
-    except (TypeError, ValueError, KeyError):
-        return ""
-
-
-def _marks(planned: PlannedAction, number: int, scale: float, screen: tuple[int, int], arrow: str) -> str:
-    a = {k: (_number(v) if k in NUMERIC_FIELDS else v) for k, v in planned.action.items()}
+    """SVG marks for one action, in screen coordinates; `scale` keeps strokes readable on big screens.
+    Only validated integers reach the markup: actions and boxes are typed when the step file is read."""
+    action = planned.action
     color = {"rejected": "#dc2626", "skipped": "#9ca3af"}.get(planned.decision, "#e11d48")
     if planned.ok is False:
         color = "#f59e0b"
     r, stroke = 10 * scale, 3 * scale
     parts = []
-    box = {k: _number(v) for k, v in (planned.box or {}).items()}
-    if box and None not in box.values():
+    box = planned.box
+    if box and {"x1", "y1", "x2", "y2"} <= box.keys():
         parts.append(
-            f'<rect x="{box["x1"]:g}" y="{box["y1"]:g}" width="{max(1, box["x2"] - box["x1"]):g}" '
-            f'height="{max(1, box["y2"] - box["y1"]):g}" fill="none" stroke="#2563eb" '
+            f'<rect x="{box["x1"]}" y="{box["y1"]}" width="{max(1, box["x2"] - box["x1"])}" '
+            f'height="{max(1, box["y2"] - box["y1"])}" fill="none" stroke="#2563eb" '
             f'stroke-width="{stroke}" stroke-dasharray="{4 * scale}"/>'
         )
-    x, y = a.get("x"), a.get("y")
-    if a.get("type") == "scroll" and x is None and y is None:  # adapters scroll at the screen centre
+    x: float | None = getattr(action, "x", None)
+    y: float | None = getattr(action, "y", None)
+    if isinstance(action, Scroll) and x is None and y is None:  # adapters scroll at the screen centre
         x, y = screen[0] / 2, screen[1] / 2
-    if x is not None and y is not None:
-        if a.get("to_x") is not None and a.get("to_y") is not None:
-            parts.append(
-                f'<line x1="{x:g}" y1="{y:g}" x2="{a["to_x"]:g}" y2="{a["to_y"]:g}" stroke="{color}" '
-                f'stroke-width="{stroke}" marker-end="url(#{arrow})"/>'
-            )
-        elif a.get("type") == "scroll":
-            dy, dx = a.get("dy") or 0.0, a.get("dx") or 0.0
-            length = 60 * scale
-            norm = max(1.0, (dx * dx + dy * dy) ** 0.5)
-            parts.append(
-                f'<line x1="{x:g}" y1="{y:g}" x2="{x + dx / norm * length:.0f}" '
-                f'y2="{y + dy / norm * length:.0f}" '
-                f'stroke="{color}" stroke-width="{stroke}" marker-end="url(#{arrow})"/>'
-            )
+    if x is None or y is None:
+        return "".join(parts)
+    if isinstance(action, Drag | Swipe):
         parts.append(
-            f'<circle cx="{x:g}" cy="{y:g}" r="{r}" fill="none" stroke="{color}" stroke-width="{stroke}"/>'
-            f'<circle cx="{x:g}" cy="{y:g}" r="{2 * scale}" fill="{color}"/>'
-            f'<text x="{x + r + 2 * scale:g}" y="{y - r:g}" font-size="{16 * scale}" fill="{color}" '
-            f'font-weight="bold">{number}</text>'
+            f'<line x1="{x:g}" y1="{y:g}" x2="{action.to_x}" y2="{action.to_y}" stroke="{color}" '
+            f'stroke-width="{stroke}" marker-end="url(#{arrow})"/>'
         )
+    elif isinstance(action, Scroll):
+        length = 60 * scale
+        norm = max(1.0, (action.dx**2 + action.dy**2) ** 0.5)
+        parts.append(
+            f'<line x1="{x:g}" y1="{y:g}" x2="{x + action.dx / norm * length:.0f}" '
+            f'y2="{y + action.dy / norm * length:.0f}" '
+            f'stroke="{color}" stroke-width="{stroke}" marker-end="url(#{arrow})"/>'
+        )
+    parts.append(
+        f'<circle cx="{x:g}" cy="{y:g}" r="{r}" fill="none" stroke="{color}" stroke-width="{stroke}"/>'
+        f'<circle cx="{x:g}" cy="{y:g}" r="{2 * scale}" fill="{color}"/>'
+        f'<text x="{x + r + 2 * scale:g}" y="{y - r:g}" font-size="{16 * scale}" fill="{color}" '
+        f'font-weight="bold">{number}</text>'
+    )
     return "".join(parts)
 
 
 def _screenshot_svg(trajectory: Trajectory, step: StepRecord) -> str:
-    url = _thumbnail_url(trajectory.screenshot_path(step))
+    url = _thumbnail_url(trajectory, step)
     screen_w, screen_h = step.observation.screen
     if url is None or not screen_w:
         return '<p class="muted">(no screenshot)</p>'
@@ -140,11 +129,6 @@ def _screenshot_svg(trajectory: Trajectory, step: StepRecord) -> str:
     )
 
 
-def _describe(action: dict[str, Any]) -> str:
-    args = ", ".join(f"{k}={v!r}" for k, v in action.items() if k != "type")
-    return f"{action.get('type', '?')}({args})"
-
-
 def _step_html(trajectory: Trajectory, step: StepRecord) -> str:
     rows = []
     for i, planned in enumerate(step.actions, 1):
@@ -154,7 +138,7 @@ def _step_html(trajectory: Trajectory, step: StepRecord) -> str:
         risk = f'<div class="warn">risk: {_e(planned.risk)}</div>' if planned.risk else ""
         note = f'<div class="muted">{_e(planned.note)}</div>' if planned.note else ""
         rows.append(
-            f"<tr><td>{i}</td><td><code>{_e(_describe(planned.action))}</code>{risk}{note}</td>"
+            f"<tr><td>{i}</td><td><code>{_e(planned.action.describe())}</code>{risk}{note}</td>"
             f'<td class="{css}">{_e(" ".join(filter(None, [state, result])))}</td></tr>'
         )
     actions = (
@@ -203,7 +187,7 @@ def _summary_table(steps: list[StepRecord]) -> str:
     for step in steps:
         total = step.timings.get("total", 0.0)
         model = step.timings.get("model", 0.0)
-        acts = "; ".join(_describe(p.action) for p in step.actions) or "—"
+        acts = "; ".join(p.action.describe() for p in step.actions) or "—"
         tokens = step.tokens()
         rows.append(
             f'<tr><td><a href="#step-{step.index}">{step.index}</a></td><td><code>{_e(acts)}</code></td>'
@@ -256,7 +240,7 @@ def render_report(trajectory: Trajectory) -> str:
     )
 
 
-def write_report(record_dir: str | Path, output: str | Path | None = None) -> Path:
+def write_report(record_dir: str | os.PathLike[str], output: str | os.PathLike[str] | None = None) -> Path:
     """Read a trajectory folder and write its report (record_dir/report.html by default)."""
     trajectory = read_trajectory(record_dir)
     path = Path(output) if output is not None else Path(record_dir) / "report.html"

@@ -20,6 +20,7 @@ from typing import Any
 from anyres_agent.agent.config import SECRET_ENV_PREFIX
 from anyres_agent.environments.base import Environment, EnvironmentError_, ExecutionResult
 from anyres_agent.tools import Action, Type
+from anyres_agent.tools.schema import parse_action
 
 PLACEHOLDER = re.compile(r"\{\{\s*secret:([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 MIN_MASKED_LENGTH = 3  # shorter values would mask ordinary text ("a", "42") everywhere
@@ -162,6 +163,12 @@ class SecretStore:
         if isinstance(data, list | tuple):
             return [self.mask_data(v) for v in data]
         return data
+
+    def mask_action(self, action: Action) -> Action:
+        """The action with every secret value in its text replaced by the placeholder."""
+        if not self._values:
+            return action
+        return parse_action(self.mask_data(action.model_dump()))
 
     def mentions_secret(self, text: str) -> bool:
         return bool(PLACEHOLDER.search(text))

@@ -131,8 +131,9 @@ class DesktopEnvironment:
             return
         self._closed = True
         self._sct.close()
-        if isinstance(getattr(self, "input", None), XTestInput):
-            self.input.close()
+        backend = getattr(self, "input", None)
+        if isinstance(backend, XTestInput):
+            backend.close()
         self._executor.shutdown(wait=True)
 
     async def close(self) -> None:

@@ -127,12 +127,16 @@ class XdotoolInput:
         await self.run("key", "+".join(xdotool_key(k) for k in keys))
 
 
+class ThreadCall(Protocol):
+    """Runs a blocking function on the adapter's worker thread."""
+
+    def __call__(self, function: Callable[[], T], /) -> Awaitable[T]: ...
+
+
 class PyAutoGuiInput:
     """pyautogui on the adapter's worker thread, bound to the adapter's display."""
 
-    def __init__(
-        self, display: str | None, call: Callable[[Callable[[], T]], Awaitable[T]], **opts: Any
-    ) -> None:
+    def __init__(self, display: str | None, call: ThreadCall, **opts: Any) -> None:
         self.call = call
         self.interval = float(opts.get("type_interval_s", 0.0))
         self.gui = self._import(display)
@@ -167,7 +171,7 @@ class PyAutoGuiInput:
         if display and x11 is not None:
             from Xlib.display import Display
 
-            x11._display = Display(display)
+            x11._display = Display(display)  # type: ignore[attr-defined]
         return pyautogui
 
     def name(self, key: str) -> str:

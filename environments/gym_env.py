@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from anyres_agent.environments.base import (
     ActionRejectedError,
@@ -144,7 +144,8 @@ class GymEnvironment:
 
     async def observe(self) -> Observation:
         frame = await self._call(self.env.render)
-        layout = {3: "RGB", 4: "RGBX"}.get(frame.shape[2]) if getattr(frame, "ndim", 0) == 3 else None
+        layouts: dict[int, Literal["RGB", "RGBX"]] = {3: "RGB", 4: "RGBX"}
+        layout = layouts.get(frame.shape[2]) if getattr(frame, "ndim", 0) == 3 else None
         if layout is None or str(frame.dtype) != "uint8":
             raise DeviceUnavailableError(
                 "render() returned no RGB frame; make the env with render_mode='rgb_array'"

@@ -42,6 +42,7 @@ NonEmptyText = Annotated[str, Field(min_length=1, max_length=100_000)]
 class _Action(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     positional: ClassVar[bool] = False
+    type: str  # each action narrows this to its own Literal name
 
     def describe(self) -> str:
         """A short human-readable line, used in history text and reports."""

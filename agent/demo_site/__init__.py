@@ -37,7 +37,8 @@ class StaticSite:
         self._thread = threading.Thread(target=self._server.serve_forever, name="static-site", daemon=True)
         self._thread.start()
         bound_host, bound_port = self._server.server_address[:2]
-        self.url = f"http://{bound_host!s}:{bound_port}/"
+        host_text = bound_host.decode() if isinstance(bound_host, bytes) else bound_host
+        self.url = f"http://{host_text}:{bound_port}/"
 
     def page(self, name: str) -> str:
         return self.url + name

@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
@@ -122,10 +123,11 @@ async def run_job(
     graph: CompiledStateGraph, thread_id: str, *, reject_payment: bool = False, show: bool = False
 ) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
     """Run the job, answering each interrupt; returns the final state, the questions and the events."""
-    config = {"configurable": {"thread_id": thread_id}}
+    config: RunnableConfig = {"configurable": {"thread_id": thread_id}}
     questions: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
     payload: Any = {"job": JOB}
+    chunk: Any
     while True:
         asked: list[dict[str, Any]] = []
         async for mode, chunk in graph.astream(payload, config, stream_mode=["custom", "updates"]):

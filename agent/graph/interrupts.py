@@ -57,7 +57,7 @@ def parse_resume(value: Any) -> Decision:
         value = {"decision": value}
     try:
         resume = Resume.model_validate(value)
-        action = parse_action(resume.action).model_dump() if resume.action is not None else None
+        action = parse_action(resume.action) if resume.action is not None else None
     except ValidationError as error:
         problems = "; ".join(e["msg"].removeprefix("Value error, ") for e in error.errors())
         raise ResumeError(f"bad resume value {value!r}: {problems}; {RESUME_HELP}") from None
@@ -74,7 +74,7 @@ def confirmation_payload(
         "kind": "confirm_action",
         "run_id": run_id,
         "step": request.step,
-        "action": request.action,
+        "action": request.action.model_dump(mode="json"),
         "description": request.description,
         "reason": request.reason,
         "thought": request.thought,

@@ -88,6 +88,7 @@ class GuiAgentNode:
         # the parent's config carries its checkpointer and namespace: the sub-run is checkpointed per
         # step under this node's task, and resumes there (input ignored) after an interrupt or a crash
         run_config: RunnableConfig = {**config, "recursion_limit": self.recursion_limit}
+        chunk: Any
         async for mode, chunk in self.graph.astream(
             {"task": task},
             run_config,

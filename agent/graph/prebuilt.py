@@ -32,9 +32,9 @@ with a risk to send it to a person.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, cast
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -62,6 +62,14 @@ except ImportError:  # pragma: no cover - a LangGraph that moved them
     CONFIG_KEY_CHECKPOINTER, CONFIG_KEY_DURABILITY = "__pregel_checkpointer", "__pregel_durability"
 
 NodeLike = Callable[..., Any]
+
+
+class StepNode(Protocol):
+    """A graph node: the state and the run's config in, a routing Command out."""
+
+    async def __call__(self, state: GuiGraphState, config: RunnableConfig) -> Command[str]: ...
+
+
 GUI_RECURSION_LIMIT = 10_000
 """LangGraph counts supersteps (about 7 per GUI step); the loop's own budgets end a run long before."""
 LOOP_NODES = ("observe", "think", "guard", "confirm", "record")
@@ -121,12 +129,12 @@ class GuiNodes:
             raise ValueError("the GUI graph needs a 'task' in its input")
         session = await self.registry.get(thread_id_of(config))
         run = session.new_run(task)
-        _, run, live = await self._open({**state, **write_run(run)}, config)
+        _, run, live = await self._open(cast(GuiGraphState, {**state, **write_run(run)}), config)
         started = await live.agent.begin(run, live.context)
         update = {**write_run(run), "claim": None, "started_at": started, "gui_result": None}
         return Command(update=update, goto="observe")
 
-    def step(self, name: str) -> Callable[[GuiGraphState, RunnableConfig], Awaitable[Command[str]]]:
+    def step(self, name: str) -> StepNode:
         """A node running the loop's step `name`, then routing by the new phase."""
 
         async def node(state: GuiGraphState, config: RunnableConfig) -> Command[str]:
@@ -193,7 +201,7 @@ def _skip_in_flight(run: RunState) -> None:
     for planned in step.actions:
         if not planned.executed and planned.decision in ("approved", "edited"):
             planned.executed, planned.ok, planned.note = True, None, NOT_REPEATED
-            skipped.append(str(planned.action.get("type", "action")))
+            skipped.append(planned.action.type)
     if skipped:
         step.notes.append(
             f"The run was interrupted while {', '.join(skipped)} ran; it was not repeated. "
@@ -219,8 +227,8 @@ def gui_graph_builder(
         as_registry(sessions), close_when_done=close_when_done, review=names[0] if names else None
     )
     targets = tuple(sorted(set(ROUTES.values())))
-    builder = StateGraph(GuiGraphState)
-    builder.add_node("start", nodes.start, destinations=("observe",))
+    builder: StateGraph[GuiGraphState, None, GuiGraphState, GuiGraphState] = StateGraph(GuiGraphState)
+    builder.add_node("start", nodes.start, destinations=("observe",), input_schema=GuiGraphState)
     for name in LOOP_NODES:
         ends = (*targets, names[0]) if name == "guard" and names else targets
         builder.add_node(name, nodes.step(name), destinations=ends)

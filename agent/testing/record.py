@@ -7,6 +7,7 @@ the model calls with their answers, and whether the box came from the cache.
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from dataclasses import dataclass
@@ -164,6 +165,6 @@ class StepLog:
         self.run.finished_at = time.time()
         self.recorder.write_run(self.run)
 
-    def write_report(self, path: str | Path | None = None) -> Path:
+    def write_report(self, path: str | os.PathLike[str] | None = None) -> Path:
         """The self-contained HTML report of every step so far (record folder/report.html by default)."""
         return write_report(self.root, path)

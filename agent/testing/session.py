@@ -8,6 +8,7 @@ nothing about the screen as it is now.
 from __future__ import annotations
 
 import asyncio
+import os
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -54,7 +55,7 @@ class AsyncUI:
         setup: ModelSetup,
         *,
         cache: LocateCache | None = None,
-        record_dir: str | Path | None = None,
+        record_dir: str | os.PathLike[str] | None = None,
         name: str = "ui test",
         judge_retries: int = 1,
         secrets: SecretStore | None = None,
@@ -361,5 +362,5 @@ class AsyncUI:
         """Close the record (status in run.json); write the report with `write_report`."""
         self.log.close("failure" if failed else "success", reason)
 
-    def write_report(self, path: str | Path | None = None) -> Path:
+    def write_report(self, path: str | os.PathLike[str] | None = None) -> Path:
         return self.log.write_report(path)

@@ -15,6 +15,7 @@ unchanged, with the UI's own frames hidden from pytest's traceback.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import concurrent.futures
 import os
 import threading
@@ -248,7 +249,9 @@ class UI:
     def __enter__(self) -> UI:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: object) -> None:
+    def __exit__(
+        self, kind: builtins.type[BaseException] | None, error: BaseException | None, tb: object
+    ) -> None:
         self.close(failed=error is not None, reason=str(error) if error else "")
 
 

@@ -188,7 +188,7 @@ def _without_video(base: type) -> type:
             chat_template: Any = None,
             **kw: Any,
         ):
-            base.__init__(
+            base.__init__(  # type: ignore[misc]  # a class made at run time for any processor base
                 self, image_processor=image_processor, tokenizer=tokenizer, video_processor=None,
                 chat_template=chat_template, **kw,
             )  # fmt: skip

@@ -272,7 +272,7 @@ class ShowUI(FamilyBase):
         if a.type == "type":
             return item("INPUT", a.text, None)
         if a.type == "key":
-            named = {("enter",): "ENTER", ("escape",): "ESC"}.get(tuple(a.keys))
+            named = {"enter": "ENTER", "escape": "ESC"}.get(a.keys[0]) if len(a.keys) == 1 else None
             return item(named, None, None) if named else item("KEY", " ".join(a.keys), None)
         if a.type == "scroll":
             where = self._pos(frame, a.x, a.y) if a.x is not None and a.y is not None else None

@@ -282,6 +282,7 @@ def parse_call_args(text: str, pos: int) -> tuple[dict[str, Any], list[Any], int
         key = None
         if key_match:
             key, pos = key_match.group(1), key_match.end()
+        value: Any
         if pos < n and text[pos] in "'\"":
             value, pos = _quoted(text, pos)
         elif pos < n and text[pos] in "([{":

@@ -76,8 +76,8 @@ def test_a_person_editing_an_action_with_a_literal_password_leaves_only_the_plac
     state = RunState(run_id="r", task="log in")
     state.step = StepRecord(index=1)
     state.step.actions.append(PlannedAction(action={"type": "type", "text": "oops"}, decision="pending"))
-    apply_decision(state, Decision.edit(Type(text="hunter2-long")), store.mask_data)
-    assert state.step.actions[0].action == {"type": "type", "text": "{{secret:PW}}"}
+    apply_decision(state, Decision.edit(Type(text="hunter2-long")), store.mask_action)
+    assert state.step.actions[0].action == Type(text="{{secret:PW}}")
     assert "hunter2-long" not in state.model_dump_json()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 from pathlib import Path
 
@@ -19,9 +20,11 @@ from anyres_agent.agent.trajectory import (
     RunRecord,
     SentMessage,
     StepRecord,
+    TrajectoryError,
     TrajectoryRecorder,
     read_trajectory,
 )
+from anyres_agent.tools import Click, Scroll
 
 
 def _png(size: tuple[int, int]) -> bytes:
@@ -65,7 +68,7 @@ def test_steps_round_trip_and_secrets_are_masked_on_disk(tmp_path: Path) -> None
     trajectory = read_trajectory(root)
     assert trajectory.run is not None and trajectory.run.status == "success"
     assert [s.index for s in trajectory.steps] == [1]
-    assert trajectory.steps[0].actions[1].action["to_y"] == 400
+    assert trajectory.steps[0].actions[1].action.to_y == 400
     assert not list(root.rglob("*.tmp")), "no temporary file is left behind"
     for path in root.rglob("*"):
         if path.is_file():
@@ -112,18 +115,18 @@ def test_report_draws_a_pointless_scroll_at_the_centre_and_never_prints_odd_coor
     tmp_path: Path,
 ) -> None:
     recorder = TrajectoryRecorder(tmp_path / "run", SecretStore())
-    for index, action in enumerate(
-        [
-            {"type": "scroll", "dy": 500},  # no point: adapters scroll at the screen centre
-            {"type": "click", "x": '1"/><foreignObject>', "y": 5},  # an edited file; must not reach markup
-        ],
-        start=1,
-    ):
+    for index, action in enumerate([Scroll(dy=500), Click(x=20, y=5)], start=1):  # scroll: no point
         step = StepRecord(index=index, observation=ObservationInfo(screen=(800, 600), image=(800, 600)))
         step.actions.append(PlannedAction(action=action))
         step.screenshot = recorder.write_screenshot(index, _png((800, 600)))
         recorder.write_step(step)
     html = write_report(recorder.root).read_text(encoding="utf-8")
     assert '<circle cx="400" cy="300"' in html  # the scroll, at the centre of 800x600
-    assert "<foreignObject" not in html  # shown escaped in the action text, never as markup
     assert html.count('id="arrow-1"') == 1 and html.count('id="arrow-2"') == 1
+    # an edited step file whose action is not a valid action never reaches markup
+    step_file = recorder.root / "steps" / "0002.json"
+    tampered = json.loads(step_file.read_text())
+    tampered["actions"][0]["action"]["x"] = '1"/><foreignObject>'
+    step_file.write_text(json.dumps(tampered))
+    with pytest.raises(TrajectoryError):
+        write_report(recorder.root)

@@ -87,9 +87,9 @@ def test_a_reviewer_between_guard_and_act_vetoes_one_action_and_escalates_anothe
         run = read_run(state)
         assert run.step is not None
         for planned in run.step.actions:
-            if planned.action["type"] != "click":
+            if not isinstance(planned.action, Click):
                 continue
-            name = "keep" if planned.action["x"] < 170 else "delete"
+            name = "keep" if planned.action.x < 170 else "delete"
             seen.append(name)
             if name == "keep" and seen.count("keep") > 1:
                 planned.decision, planned.note = "rejected", "the reviewer vetoed a second click on keep"
