@@ -209,13 +209,16 @@ class LivePages:
 
     def frame(self, page: LivePage, family: Any, shown: Image.Image) -> Frame:
         """The frame of the image the server received: the page's CSS viewport is the screen, the
-        page's device pixels the image, and the received size what the model saw."""
+        page's device pixels the image, and the received size what the model saw. An image larger
+        than the page's pixels is the screenshot unscaled on a padded canvas (its top-left part)."""
         screen = page.env.page.viewport_size
         dpr = self.run(page, page.env.page.evaluate("() => devicePixelRatio"))
         width, height = screen["width"], screen["height"]
+        image_w, image_h = round(width * dpr), round(height * dpr)
+        padded = shown.width >= image_w and shown.height >= image_h
         return Frame(
-            family.space, width, height, round(width * dpr), round(height * dpr), shown.width, shown.height,
-            family.factor,
+            family.space, width, height, image_w, image_h, shown.width, shown.height, family.factor,
+            image_w if padded else shown.width, image_h if padded else shown.height,
         )  # fmt: skip
 
 

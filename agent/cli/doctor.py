@@ -6,7 +6,7 @@ where the click really landed. With --endpoint it also asks the server whether i
 again (by its own token counts). Prints the error per target, the DPR, the frame sizes and a
 diagnosis. Exit status: 0 when every click lands within tolerance, 1 when not, 2 for bad input.
 
-    agent doctor                                   # browser, 1280x720, DPR 1, the default model
+    agent doctor                                   # browser, 1288x728, DPR 1, the default model
     agent doctor --dpr 2 --family qwen25vl          # a HiDPI page
     agent doctor --endpoint http://host:8000/v1 --model ui-tars-1.5-7b
     agent doctor --env desktop --display :0
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from anyres_agent.agent.doctor.check import DoctorReport
     from anyres_agent.agent.doctor.probe import ProbeResult
     from anyres_agent.model.backends.spec import ModelSpec
-    from anyres_agent.model.frame import Frame
+    from anyres_agent.model.frame import Fit, Frame
 
 HELP = "measure click error on your setup: calibration targets, the model's frame, the server's resize"
 
@@ -39,7 +39,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--min-pixels", type=int, help="the model's min_pixels, when not its preset's")
     parser.add_argument("--max-pixels", type=int, help="the model's max_pixels, when not its preset's")
-    parser.add_argument("--viewport", default="1280x720", help="browser: CSS viewport WxH (1280x720)")
+    parser.add_argument("--viewport", help="browser: CSS viewport WxH (agent run's default, 1288x728)")
+    parser.add_argument(
+        "--image-fit", choices=["pad", "resize"],
+        help="how the screenshot becomes the model's image, as AgentConfig.image_fit (default pad)",
+    )  # fmt: skip
     parser.add_argument("--dpr", type=float, default=1.0, help="browser: device pixel ratio (1)")
     parser.add_argument(
         "--assume-screen", metavar="WxH",
@@ -68,11 +72,14 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from anyres_agent.agent.cli import UsageError
+    from anyres_agent.agent.config import AgentConfig, RunSettings
     from anyres_agent.environments.base import EnvironmentError_
     from anyres_agent.model.backends import BackendError, ModelSpecError
     from anyres_agent.model.backends.spec import resolve_model
 
-    viewport = _size(args.viewport, "--viewport")
+    defaults = RunSettings()
+    viewport = _size(args.viewport, "--viewport") if args.viewport else (defaults.width, defaults.height)
+    fit = args.image_fit or AgentConfig().image_fit
     assume = _size(args.assume_screen, "--assume-screen") if args.assume_screen else None
     if not 0 < args.dpr <= 4:
         raise UsageError("--dpr must be between 0 and 4")
@@ -85,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from None
     console = Console(stderr=True, highlight=False)
     try:
-        report = asyncio.run(_main(args, spec, viewport, assume))
+        report = asyncio.run(_main(args, spec, viewport, assume, fit))
     except (EnvironmentError_, BackendError, RuntimeError) as error:
         raise UsageError(" ".join(str(error).split())) from None
     if args.json:
@@ -96,7 +103,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _main(
-    args: argparse.Namespace, spec: ModelSpec, viewport: tuple[int, int], assume: tuple[int, int] | None
+    args: argparse.Namespace,
+    spec: ModelSpec,
+    viewport: tuple[int, int],
+    assume: tuple[int, int] | None,
+    fit: Fit,
 ) -> DoctorReport:
     from anyres_agent.agent.doctor.check import measure
     from anyres_agent.agent.doctor.probe import probe_server
@@ -120,7 +131,7 @@ async def _main(
 
         report = await measure(
             surface, family, specs, min_pixels=spec.min_pixels, max_pixels=spec.max_pixels, model=spec.source,
-            assume_screen=assume, probe=probe if backend is not None else None,
+            assume_screen=assume, probe=probe if backend is not None else None, image_fit=fit,
         )  # fmt: skip
         if backend is not None:
             report.server_profile = backend.server
@@ -146,7 +157,7 @@ def show(console: Console, report: DoctorReport) -> None:
         dpr += f", the browser's devicePixelRatio {report.true_dpr:g}"
     console.print(dpr, soft_wrap=True)
     console.print(
-        f"frames: the client sends {report.resized[0]}x{report.resized[1]} (pixel budget "
+        f"frames: the client sends {report.resized[0]}x{report.resized[1]} ({report.image_fit}; pixel budget "
         f"{report.min_pixels:,}-{report.max_pixels:,}); the model sees {report.seen[0]}x{report.seen[1]}; "
         f"one model unit = {report.model_unit_px:g} screen px",
         soft_wrap=True,

@@ -20,6 +20,7 @@ from anyres_agent.agent.doctor.surfaces import Surface, TruePoint
 from anyres_agent.agent.doctor.targets import TargetSpec, find_in_image
 from anyres_agent.environments.base import EnvironmentError_
 from anyres_agent.model.answer import ParseError
+from anyres_agent.model.frame import Fit as ImageFit
 from anyres_agent.model.frame import Frame
 from anyres_agent.tools import Click
 
@@ -59,6 +60,7 @@ class DoctorReport(BaseModel):
         None, description="the device's own ratio (the browser's devicePixelRatio)"
     )
     resized: tuple[int, int] = Field(description="what the client sends the model (the frame's size)")
+    image_fit: str = Field("pad", description="pad: the screenshot unscaled on a grid-sized canvas; resize")
     seen: tuple[int, int] = Field(description="what the model sees (after the server, when probed)")
     model_unit_px: float = Field(description="screen pixels per model unit: the family's own rounding")
     tolerance_px: float
@@ -123,6 +125,7 @@ async def measure(
     server_profile: str | None = None,
     assume_screen: tuple[int, int] | None = None,
     probe: Any = None,
+    image_fit: ImageFit = "pad",
 ) -> DoctorReport:
     """Aim at every target through the family's text and the client's frame; see where it lands.
     `probe(frame, screenshot)` (optional) asks the server what size it shows the model."""
@@ -130,7 +133,9 @@ async def measure(
     observation = await env.observe()
     screen = assume_screen or (observation.screen.width, observation.screen.height)
     image = observation.screenshot.size
-    client = family.frame(screen=screen, image=image, min_pixels=min_pixels, max_pixels=max_pixels)
+    client = family.frame(
+        screen=screen, image=image, min_pixels=min_pixels, max_pixels=max_pixels, fit=image_fit
+    )
     probed: ProbeResult | None = (
         await probe(client, observation.screenshot.image) if probe is not None else None
     )
@@ -143,6 +148,8 @@ async def measure(
     seen_frame = Frame(
         space=client.space, screen_width=screen[0], screen_height=screen[1], image_width=image[0],
         image_height=image[1], resized_width=seen[0], resized_height=seen[1], factor=client.factor,
+        content_width=round(client.content_width * seen[0] / client.resized_width),
+        content_height=round(client.content_height * seen[1] / client.resized_height),
     )  # fmt: skip
     truth = await surface.targets()
     rows: list[TargetRow] = []
@@ -182,7 +189,8 @@ async def measure(
         max_pixels=max_pixels, server_profile=server_profile, screen=screen, image=image,
         device_screen=(observation.screen.width, observation.screen.height),
         measured_dpr=round(image[0] / screen[0], 4), true_dpr=await surface.true_dpr(),
-        resized=(client.resized_width, client.resized_height), seen=seen, model_unit_px=round(unit, 3),
+        resized=(client.resized_width, client.resized_height), image_fit=image_fit, seen=seen,
+        model_unit_px=round(unit, 3),
         tolerance_px=max(1.0, round(unit / 2 + 0.5)), probe=probed, rows=rows, fit=fit(rows),
     )  # fmt: skip
     report.diagnosis = diagnose(report)

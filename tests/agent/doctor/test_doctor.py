@@ -42,15 +42,18 @@ def _errors(report: dict[str, Any]) -> list[float | None]:
 
 
 @pytest.mark.parametrize(
-    ("family", "model", "dpr"),
+    ("family", "model", "dpr", "fit"),
     [
-        ("uitars15", "ui-tars-1.5-7b", "1"),
-        ("qwen25vl", "qwen2.5-vl-7b", "2"),
-        ("qwen2vl", "qwen2-vl-7b", "1.5"),
+        ("uitars15", "ui-tars-1.5-7b", "1", "pad"),
+        ("qwen25vl", "qwen2.5-vl-7b", "2", "pad"),
+        ("qwen2vl", "qwen2-vl-7b", "1.5", "resize"),
+        ("qwen25vl", "qwen2.5-vl-7b", "1", "resize"),
     ],
 )
-def test_a_correct_browser_setup_lands_within_a_pixel(family: str, model: str, dpr: str) -> None:
-    code, report = _doctor("--model", model, "--family", family, "--dpr", dpr)
+def test_a_correct_browser_setup_lands_within_a_pixel(family: str, model: str, dpr: str, fit: str) -> None:
+    code, report = _doctor("--model", model, "--family", family, "--dpr", dpr, "--viewport", "1280x720",
+                           "--image-fit", fit)  # fmt: skip
+    assert report["image_fit"] == fit
     assert code == 0, report["diagnosis"]
     assert len(report["rows"]) == 13 and all(e is not None and e <= 1 for e in _errors(report))
     assert report["measured_dpr"] == float(dpr) == report["true_dpr"]
@@ -58,17 +61,28 @@ def test_a_correct_browser_setup_lands_within_a_pixel(family: str, model: str, d
 
 
 def test_the_human_output_names_the_sizes(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["doctor", "--dpr", "2", "--family", "qwen25vl", "--model", "qwen2.5-vl-7b"]) == 0
+    argv = [
+        "doctor",
+        "--dpr",
+        "2",
+        "--viewport",
+        "1280x720",
+        "--family",
+        "qwen25vl",
+        "--model",
+        "qwen2.5-vl-7b",
+    ]
+    assert main(argv) == 0
     err = capsys.readouterr().err
     assert "measured DPR 2 (image 2560x1440 / screen 1280x720)" in err
-    assert "the client sends 2548x1428" in err and "not probed" in err and "OK: every click" in err
+    assert "the client sends 2576x1456 (pad;" in err and "not probed" in err and "OK: every click" in err
     assert re.search(r"│\s+12 │ 1254,698 │ 1254,698 │ 1254,698 │\s+0 │", err)
 
 
 def test_a_dpr_2_screen_taken_for_image_space_is_diagnosed(capsys: pytest.CaptureFixture[str]) -> None:
     """The setup says the screen is the screenshot's 2560x1440, but the page is 1280x720 CSS px at DPR 2:
     clicks land at twice the target's position, and most fall off the page."""
-    assert main(["doctor", "--dpr", "2", "--assume-screen", "2560x1440"]) == 1
+    assert main(["doctor", "--dpr", "2", "--viewport", "1280x720", "--assume-screen", "2560x1440"]) == 1
     err = " ".join(capsys.readouterr().err.split())
     assert "clicks land at 2.00x / 2.00x the target's position" in err
     assert "the setup takes the screen to be 2560x1440 (the screenshot's size" in err

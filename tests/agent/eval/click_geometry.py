@@ -51,7 +51,12 @@ def clicks_of(out: Path, result: EpisodeResult) -> list[tuple[int, int]]:
     """The screen points the episode really clicked, from its recorded trajectory."""
     assert result.report is not None, result
     trajectory = read_trajectory(out / Path(result.report).parent)
-    return [(a.action["x"], a.action["y"]) for s in trajectory.steps for a in s.actions if a.executed]
+    return [
+        (a.action.x, a.action.y)
+        for s in trajectory.steps
+        for a in s.actions
+        if a.executed and a.action.type == "click"
+    ]
 
 
 def deserved(hits: list[list[int]], clicks: list[tuple[int, int]]) -> float:
