@@ -11,7 +11,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-COMMANDS = ("run", "demo", "report", "parse", "models", "test")
+COMMANDS = ("run", "demo", "eval", "doctor", "report", "parse", "models", "test")
 
 
 class UsageError(Exception):

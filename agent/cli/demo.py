@@ -1,8 +1,10 @@
 """`agent demo`: the whole loop on the bundled demo site with a SCRIPTED model, no GPU needed.
 
-The answers come from a script that reads the page (agent.demo_site.script), written in the chosen
-family's real output format; parser, frames, guards, Chromium, trajectory and report are the real
-ones. Everything it prints and writes says it was scripted.
+Two scenarios: booking the cheapest flight on the demo airline (the default, from the shop's front
+page through search, date picker, results, passenger form and confirmation), or signing up in the
+shop. The answers come from a script that reads the page (agent.demo_site.flight_script and
+.script), written in the chosen family's real output format; parser, frames, guards, Chromium,
+trajectory and report are the real ones. Everything it prints and writes says it was scripted.
 """
 
 from __future__ import annotations
@@ -20,6 +22,10 @@ HELP = "watch the full loop on the bundled demo site with a scripted model (no G
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--scenario", choices=["flight", "signup"], default="flight",
+        help="book a flight on the demo airline (default) or sign up in the demo shop",
+    )  # fmt: skip
     parser.add_argument(
         "--family", default="qwen25vl", help="answer format to script (qwen2vl, qwen25vl, uitars15...)"
     )
@@ -41,10 +47,10 @@ def run(args: argparse.Namespace) -> int:
     if settings.agent.record_dir is None:
         settings.agent.record_dir = Path("runs") / time.strftime("demo-%Y%m%d-%H%M%S")
     console = Console(stderr=True, highlight=False)
-    return asyncio.run(_main(args.family, settings, console))
+    return asyncio.run(_main(args.family, args.scenario, settings, console))
 
 
-async def _main(family_name: str, settings: Settings, console: Console) -> int:
+async def _main(family_name: str, scenario: str, settings: Settings, console: Console) -> int:
     from anyres_agent.agent.api import Agent
     from anyres_agent.agent.cli import UsageError
     from anyres_agent.agent.cli.run import (
@@ -55,6 +61,7 @@ async def _main(family_name: str, settings: Settings, console: Console) -> int:
         terminal_confirm,
     )
     from anyres_agent.agent.demo_site import serve_demo_site
+    from anyres_agent.agent.demo_site.flight_script import FlightScript
     from anyres_agent.agent.demo_site.script import DemoScript
     from anyres_agent.model.backends import ScriptedBackend
     from anyres_agent.model.families import get_family
@@ -71,11 +78,15 @@ async def _main(family_name: str, settings: Settings, console: Console) -> int:
     with serve_demo_site() as site:
         env = await open_environment(browser_settings, site.url)
         try:
-            backend = ScriptedBackend(DemoScript(env, family), model="demo-script")
+            script: FlightScript | DemoScript = (
+                FlightScript(env, family) if scenario == "flight" else DemoScript(env, family)
+            )
+            task = script.task if isinstance(script, FlightScript) else DEMO_TASK
+            backend = ScriptedBackend(script, model="demo-script")
             agent = Agent(
                 env, backend, family, settings.agent, confirm=terminal_confirm(console),
                 on_event=progress_printer(console), scripted=True,
             )  # fmt: skip
-            return print_result(console, await run_with_interrupts(agent, DEMO_TASK, console))
+            return print_result(console, await run_with_interrupts(agent, task, console))
         finally:
             await env.close()
