@@ -19,9 +19,16 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 
-from anyres_agent.agent.confirmation import apply_decision, confirm, pending_confirmations
-from anyres_agent.agent.env_hints import focused_input_type, option_notes
+from anyres_agent.agent.confirmation import (
+    apply_decision,
+    confirm,
+    pending_confirmations,
+    recheck_approvals,
+    secret_scope,
+)
+from anyres_agent.agent.env_hints import focused_target, option_notes, target_of
 from anyres_agent.agent.guards import (
+    KEYWORD_CHECKED,
     LOOP_ACTIONS,
     GuardDecision,
     assess_risk,
@@ -45,6 +52,10 @@ from anyres_agent.environments.base import ActionRejectedError, EnvironmentError
 from anyres_agent.model.answer import ParseError
 from anyres_agent.model.backends.images import prepare_screenshot
 from anyres_agent.model.conversation import GenerationSettings, LazyImage, ModelRequest
+
+MAX_REPLY_CHARS = 64 * 1024
+"""A model answer longer than this is cut before it is parsed or recorded (a runaway generation, or a
+page that talked the model into echoing itself): parsing stays bounded and the step file small."""
 
 # --- observe ---------------------------------------------------------------------------------
 
@@ -153,9 +164,17 @@ async def think(state: RunState, ctx: RunContext) -> RunState:
             return state
         seconds = time.perf_counter() - start
         step.timings["model"] = step.timings.get("model", 0.0) + seconds
+        text, full_length = reply.text, len(reply.text)
+        if full_length > MAX_REPLY_CHARS:
+            text = text[:MAX_REPLY_CHARS]
+            step.notes.append(
+                f"Your answer was {full_length:,} characters long; only the first {MAX_REPLY_CHARS:,} were "
+                "read. Answer briefly: a short thought and the action."
+            )
         attempt = Attempt(
             request=[SentMessage(role=m.role, text=mask(m.plain_text())) for m in messages],
-            reply=mask(reply.text),
+            reply=mask(text),
+            reply_chars=full_length if full_length > MAX_REPLY_CHARS else None,
             prompt_tokens=reply.prompt_tokens,
             completion_tokens=reply.completion_tokens,
             image_tokens=reply.image_tokens,
@@ -168,7 +187,7 @@ async def think(state: RunState, ctx: RunContext) -> RunState:
         await ctx.emit(StepEvent(kind="model", step=step.index, data={"seconds": seconds}))
         start = time.perf_counter()
         try:
-            parsed = family.parse(reply.text, frame)
+            parsed = family.parse(text, frame)
             if not parsed.steps:
                 raise ParseError(
                     "the answer contains no action; give exactly one action in the required format"
@@ -230,15 +249,27 @@ async def guard(state: RunState, ctx: RunContext) -> RunState:
         if verdict.verdict == "nudge":
             step.notes.append(verdict.detail)
     supported = frozenset(ctx.env.supported_actions()) | LOOP_ACTIONS | {"wait"}
-    focused = await focused_input_type(ctx.env) if any(a.type == "type" for a in actions) else None
     for planned, action in zip(step.actions, actions, strict=True):
         if action.type not in supported:
             planned.decision, planned.ok = "skipped", False
             planned.note = f"this {getattr(ctx.env, 'name', 'device')} cannot {action.type}"
             step.notes.append(f"{action.describe()} was not run: {planned.note}.")
             continue
+        # the risk is judged on what the action lands on, read from the device, not on words alone
+        target = await target_of(ctx.env, action) if action.type in KEYWORD_CHECKED else None
+        if target is not None:
+            target = target.model_copy(update={"description": ctx.secrets.mask(target.description)})
+        planned.target = target
+        text = getattr(action, "text", "") if action.type == "type" else ""
+        location = target.location if target is not None else None
+        refused = ctx.secrets.refusal(text, secret_scope(state, ctx, location)) if text else None
+        if refused is not None:
+            planned.decision, planned.ok, planned.note = "skipped", False, refused
+            step.notes.append(f"{action.describe()} was not run: {refused}.")
+            step.decisions.append(GuardDecision(guard="secret", verdict="reject", detail=refused))
+            continue
         planned.risk = assess_risk(
-            action, thought=step.thought, focused_input_type=focused, keywords=ctx.config.risk_keywords
+            action, thought=step.thought, target=target, keywords=ctx.config.risk_keywords
         )
         if planned.risk:
             step.decisions.append(GuardDecision(guard="risk", verdict="ask", detail=planned.risk))
@@ -257,6 +288,9 @@ async def act(state: RunState, ctx: RunContext) -> RunState:
     step = state.step
     assert step is not None
     start = time.perf_counter()
+    if ctx.observation is None and ctx.rechecked != step.index and await recheck_approvals(step, ctx):
+        state.phase = "confirm"  # resumed in a process that never saw this screen, and it changed
+        return state
     await ctx.flush()  # the previous step is on disk before this one changes the world
     for planned in step.actions:
         if planned.executed or planned.decision not in ("approved", "edited") or state.status != "running":
@@ -278,7 +312,11 @@ async def act(state: RunState, ctx: RunContext) -> RunState:
             planned.ok = True
         else:
             try:
-                result = await execute_with_secrets(ctx.env, action, ctx.secrets)
+                scope = None
+                if action.type == "type" and ctx.secrets.mentions_secret(action.text):
+                    focused = await focused_target(ctx.env)  # read again: the focus may have moved
+                    scope = secret_scope(state, ctx, focused.location if focused is not None else None)
+                result = await execute_with_secrets(ctx.env, action, ctx.secrets, scope)
                 planned.ok, planned.note = result.ok, result.note
             except ActionRejectedError as error:
                 planned.ok, planned.note = False, str(error)

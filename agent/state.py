@@ -99,6 +99,7 @@ class RunContext:
     previous_thumb: Callable[[], bytes] | None = None  # the last step's; gone after a resume
     pending_write: asyncio.Future[None] | None = None  # the last step's files, written meanwhile
     history_text: dict[int, HistoryStep] = field(default_factory=dict)  # past steps built for prompts
+    rechecked: int | None = None  # the step whose approved targets this process has read again
 
     def __post_init__(self) -> None:
         if self.images is None:

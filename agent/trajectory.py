@@ -27,6 +27,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from anyres_agent.agent.guards import GuardDecision
 from anyres_agent.agent.secrets import SecretStore
+from anyres_agent.environments.base import Target
 from anyres_agent.environments.png import PngEncoder
 from anyres_agent.environments.screenshot import Screenshot
 from anyres_agent.tools import Action
@@ -54,6 +55,7 @@ class Attempt(BaseModel):
 
     request: list[SentMessage] = Field(default_factory=list)
     reply: str = ""
+    reply_chars: int | None = Field(None, description="the reply's full length, when it was cut")
     prompt_tokens: int = 0
     completion_tokens: int = 0
     image_tokens: int = 0
@@ -66,6 +68,7 @@ class PlannedAction(BaseModel):
 
     action: Action
     box: dict[str, int] | None = None
+    target: Target | None = Field(None, description="what it lands on, read when it was judged")
     risk: str | None = None
     decision: Literal["pending", "approved", "rejected", "edited", "skipped"] = "pending"
     executed: bool = False

@@ -28,13 +28,14 @@ from anyres_agent.environments.base import (
     ExecutionResult,
     Observation,
     Size,
+    Target,
     check_on_screen,
 )
 from anyres_agent.environments.browser_allowlist import DomainAllowList
-from anyres_agent.environments.browser_focus import focused_input_type
 from anyres_agent.environments.browser_keys import playwright_key
 from anyres_agent.environments.browser_launch import WEBRTC_POLICY_ARG, BrowserChoice, start_browser
 from anyres_agent.environments.browser_proxy import AllowListProxy
+from anyres_agent.environments.browser_target import focused_target, target_at
 from anyres_agent.environments.screenshot import Screenshot
 from anyres_agent.tools import Action
 
@@ -385,12 +386,26 @@ class BrowserEnvironment:
             text += f"\nevents: {self._take_events()}"
         return Observation(screenshot=Screenshot.from_png(png), screen=screen, url=page.url, text=text)
 
-    async def focused_input_type(self) -> str | None:
-        """The focused field's kind ("password", "text", "textarea"...) for the loop's risk guard;
-        None when no text field has focus or the page cannot say."""
+    async def focused_target(self) -> Target | None:
+        """The element with the keyboard focus (its kind, words and frame URL), for the risk guard and
+        the secrets' host check; None when nothing has focus or the page cannot say."""
         if self._dead is not None or self._page.is_closed():
             return None
-        return await focused_input_type(self._page, timeout_s=min(self.timeout_s, 5.0))
+        return await focused_target(self._page, timeout_s=min(self.timeout_s, 5.0))
+
+    async def target_at(self, x: int, y: int) -> Target | None:
+        """The element under (x, y) in screen space, in whichever frame it lies; None when unknown."""
+        if self._dead is not None or self._page.is_closed():
+            return None
+        return await target_at(self._page, x, y, timeout_s=min(self.timeout_s, 5.0))
+
+    async def focused_input_type(self) -> str | None:
+        """The focused field's kind ("password", "text", "textarea"...); "hidden" when the page hides
+        it from the adapter; None when no text field has focus or the page cannot say."""
+        target = await self.focused_target()
+        if target is None:
+            return None
+        return "hidden" if target.hidden else target.field
 
     async def execute(self, action: Action) -> ExecutionResult:
         page = self._check_alive()

@@ -14,7 +14,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 
 
-
 @dataclass(frozen=True)
 class Redirect:
     """A 30x answer: the browser is sent on to `location` (the allow-list tests chain these)."""
