@@ -47,7 +47,14 @@ from anyres_agent.agent.state import (
     StepEvent,
     Tokens,
 )
-from anyres_agent.agent.trajectory import Attempt, ObservationInfo, PlannedAction, SentMessage, StepRecord
+from anyres_agent.agent.trajectory import (
+    Attempt,
+    ObservationInfo,
+    PlannedAction,
+    RecordingError,
+    SentMessage,
+    StepRecord,
+)
 from anyres_agent.environments.base import ActionRejectedError, EnvironmentError_
 from anyres_agent.model.answer import ParseError
 from anyres_agent.model.backends.images import prepare_screenshot
@@ -417,6 +424,13 @@ async def run_step(
         return await STEPS[phase](state, ctx)
     except passthrough:
         raise
+    except RecordingError as error:  # the run stops: going on unrecorded would lose what happens next
+        message = ctx.secrets.mask(f"recording failed: {error}")
+        if phase == "record":
+            state.status, state.reason, state.phase = "error", message, "done"
+        else:
+            state.end("error", message)
+        return state
     except Exception as error:
         message = ctx.secrets.mask(f"{type(error).__name__}: {error}")
         if phase == "record":  # recording itself failed: do not loop on it
