@@ -379,9 +379,9 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     if settings.agent.record_dir is None:
         settings.agent.record_dir = Path("runs") / time.strftime("%Y%m%d-%H%M%S")
-    check_record_dir(settings.agent.record_dir)
     if settings.run.endpoint is not None:
         check_endpoint(settings.run.endpoint)
+    check_record_dir(settings.agent.record_dir)
     try:
         secrets = SecretStore.load(file=settings.agent.secrets_file)
         secrets.require(args.task)
