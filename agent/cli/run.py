@@ -60,7 +60,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--gym-env", metavar="ID", help="gym: a Gymnasium env id with discrete actions, e.g. FrozenLake-v1"
     )
     parser.add_argument("--yes", action="store_true", help="approve risky actions without asking")
-    parser.add_argument("--secrets", metavar="FILE", help=".env-style or JSON file of secret values")
+    parser.add_argument(
+        "--secrets",
+        metavar="FILE",
+        help=".env-style or JSON secret values; NAME@host=value scopes one to a host",
+    )
     parser.add_argument("--config", metavar="FILE", help="TOML/YAML settings; precedence: CLI > env > file")
 
 

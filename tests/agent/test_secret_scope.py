@@ -19,7 +19,7 @@ from security_site import SecuritySite, centre, steps_backend
 from anyres_agent.agent.api import Agent, RunResult
 from anyres_agent.agent.config import AgentConfig
 from anyres_agent.agent.guards import ConfirmationRequest, Decision
-from anyres_agent.agent.secrets import SecretStore, form_urlencoded
+from anyres_agent.agent.secrets import SecretError, SecretStore, form_urlencoded
 from anyres_agent.environments.browser import BrowserEnvironment
 from anyres_agent.tools import Click, Key, Navigate, Type
 
@@ -190,3 +190,21 @@ def test_masked_forms_of_a_value() -> None:
     store = SecretStore({"PW": "a b~c*d'e"})
     for text in ("pw=a+b%7Ec*d%27e", "pw=a%20b~c*d'e", "a b~c*d'e"):
         assert store.mask(text).endswith("{{secret:PW}}"), text
+
+
+def test_secrets_files_scope_a_secret_to_hosts(tmp_path: Path) -> None:
+    dotenv = tmp_path / "secrets.env"
+    dotenv.write_text("SHOP_PW@shop.example.com, *.example.org=correct horse\nEMAIL=ada@example.com\n")
+    store = SecretStore.load(file=dotenv, environ={})
+    assert store.domains_for("SHOP_PW") == ("shop.example.com", "example.org")
+    assert store.domains_for("EMAIL") is None and store.substitute("{{secret:SHOP_PW}}") == "correct horse"
+    path = tmp_path / "secrets.json"
+    path.write_text('{"PIN": {"value": "4711", "domains": ["bank.example"]}, "NOTE": "plain"}')
+    store = SecretStore.load(file=path, environ={})
+    assert store.domains_for("pin") == ("bank.example",) and store.substitute("{{secret:NOTE}}") == "plain"
+    path.write_text('{"PIN": {"domains": ["bank.example"]}}')
+    with pytest.raises(SecretError, match=r'\'PIN\' must be a string or \{"value"'):
+        SecretStore.load(file=path, environ={})
+    dotenv.write_text("PW@=x\n")
+    with pytest.raises(SecretError, match=r"secrets\.env:1: the domain list after '@' is empty"):
+        SecretStore.load(file=dotenv, environ={})
