@@ -188,21 +188,30 @@ class AllowListProxy:
             await writer.drain()
         writer.close()
 
-    async def _tunnel(self, target: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        """CONNECT host:port (TLS, and every WebSocket): open the tunnel only to an allowed host."""
-        address = _host_port(target, 443)
+    async def _upstream(
+        self, address: tuple[str, int] | None, writer: asyncio.StreamWriter
+    ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | None:
+        """A connection to `address` when its host is allowed; otherwise the client is answered (400,
+        403 or 502) and None returned. The check comes before any connection or name lookup."""
         if address is None:
             await self._answer(writer, b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n")
-            return
+            return None
         host, port = address
         if not self.allow_list.host_allowed(host):
             await self._answer(writer, self._refuse(host))
-            return
+            return None
         try:
-            up_reader, up_writer = await asyncio.open_connection(host, port)
+            return await asyncio.open_connection(host, port, limit=MAX_HEAD)
         except OSError:
             await self._answer(writer, b"HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\n\r\n")
+            return None
+
+    async def _tunnel(self, target: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """CONNECT host:port (TLS, and every WebSocket): open the tunnel only to an allowed host."""
+        upstream = await self._upstream(_host_port(target, 443), writer)
+        if upstream is None:
             return
+        up_reader, up_writer = upstream
         writer.write(b"HTTP/1.1 200 Connection Established\r\n\r\n")
         await self._pipe(reader, writer, up_reader, up_writer)
 
@@ -217,19 +226,12 @@ class AllowListProxy:
     ) -> None:
         """A plain-HTTP request in absolute form: relay it, and its response, over a fresh connection."""
         parts = urlsplit(target)
-        address = _host_port(parts.netloc, 80) if parts.scheme == "http" else None
-        if address is None:
-            await self._answer(writer, b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n")
+        upstream = await self._upstream(
+            _host_port(parts.netloc, 80) if parts.scheme == "http" else None, writer
+        )
+        if upstream is None:
             return
-        host, port = address
-        if not self.allow_list.host_allowed(host):
-            await self._answer(writer, self._refuse(host))
-            return
-        try:
-            up_reader, up_writer = await asyncio.open_connection(host, port, limit=MAX_HEAD)
-        except OSError:
-            await self._answer(writer, b"HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\n\r\n")
-            return
+        up_reader, up_writer = upstream
         path = parts.path or "/"
         if parts.query:
             path += "?" + parts.query

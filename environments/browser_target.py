@@ -154,6 +154,14 @@ async def _closed_focus(frame: Frame, page: Page, role: str) -> Target | None:
         await session.detach()
 
 
+async def _child_frame(element: ElementHandle, frame: Frame, depth: int) -> Frame | Target:
+    """The frame an iframe element holds, or a hidden target when it cannot be entered."""
+    child = await element.content_frame()
+    if child is None or depth >= MAX_DEPTH:
+        return Target(description="a frame the adapter cannot enter", location=frame.url, hidden=True)
+    return child
+
+
 async def _focus_in(frame: Frame, page: Page, depth: int) -> Target | None:
     handle = await frame.evaluate_handle(DEEPEST_FOCUS_JS, None)
     element = handle.as_element()
@@ -161,10 +169,8 @@ async def _focus_in(frame: Frame, page: Page, depth: int) -> Target | None:
         return None
     described = await element.evaluate(DESCRIBE_JS, True)
     if described and described["frame"]:
-        child = await element.content_frame()
-        if child is None or depth >= MAX_DEPTH:
-            return Target(description="a frame the adapter cannot enter", location=frame.url, hidden=True)
-        return await _focus_in(child, page, depth + 1)
+        child = await _child_frame(element, frame, depth)
+        return child if isinstance(child, Target) else await _focus_in(child, page, depth + 1)
     if described and described["opaque"]:
         return await _closed_focus(frame, page, described["role"])
     return _target(described, frame.url)
@@ -193,9 +199,9 @@ async def _point_in(frame: Frame, page: Page, x: float, y: float, depth: int) ->
         return None
     described = await element.evaluate(DESCRIBE_JS, False)
     if described and described["frame"]:
-        child = await element.content_frame()
-        if child is None or depth >= MAX_DEPTH:
-            return Target(description="a frame the adapter cannot enter", location=frame.url, hidden=True)
+        child = await _child_frame(element, frame, depth)
+        if isinstance(child, Target):
+            return child
         left = await (await handle.get_property("left")).json_value()
         top = await (await handle.get_property("top")).json_value()
         return await _point_in(child, page, x - left, y - top, depth + 1)

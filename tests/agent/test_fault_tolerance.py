@@ -267,3 +267,28 @@ def test_sigterm_and_sighup_to_the_group_finalize_run_json_and_the_report(
     assert run["status"] == "stopped" and run["reason"] == f"ended by {sent.name}"
     assert run["finished_at"] is not None and run["steps"] == 1
     assert (record / "report.html").is_file()
+
+
+# --- an answer too long to read ------------------------------------------------------------------------
+
+
+def test_an_answer_over_64_kb_is_cut_before_parsing_with_a_note(tmp_path: Path) -> None:
+    """A runaway generation (or a page the model was talked into echoing) is read up to the cap: the
+    action at its start still counts, the step says it was cut, and the model is told next time."""
+    from anyres_agent.agent.loop import MAX_REPLY_CHARS
+
+    def runaway(request: Any) -> str:
+        assert request.frame is not None
+        return FAM.render([Click(x=70, y=40)], request.frame, thought="Press ok.") + "\nla" * 200_000
+
+    backend = ScriptedBackend(scripted(FAM, [runaway, FINISH]))
+    agent = Agent(FakeScreen(BUTTONS), backend, FAM, AgentConfig(record_dir=tmp_path / "run"))
+    result = agent.run_sync("press ok")
+    assert result.status == "success"
+    step = json.loads((tmp_path / "run" / "steps" / "0001.json").read_text())
+    attempt = step["attempts"][0]
+    assert len(attempt["reply"]) == MAX_REPLY_CHARS and attempt["reply_chars"] > 400_000
+    assert step["actions"][0]["action"] == {"type": "click", "x": 70, "y": 40, "button": "left", "count": 1}
+    note = f"only the first {MAX_REPLY_CHARS:,} were read"
+    assert any(note in n for n in step["notes"])
+    assert note in "\n".join(m.plain_text() for m in backend.calls[1].messages)
