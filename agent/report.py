@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,11 +20,18 @@ from typing import Any
 
 from PIL import Image
 
-from anyres_agent.agent.trajectory import PlannedAction, StepRecord, Trajectory, atomic_write, read_trajectory
+from anyres_agent.agent.trajectory import (
+    PlannedAction,
+    StepRecord,
+    Trajectory,
+    atomic_write,
+    read_trajectory,
+    thumbnail_jpeg,
+)
 from anyres_agent.tools import Drag, Scroll, Swipe
 
-THUMB_MAX_WIDTH = 1024
-JPEG_QUALITY = 70
+JPEG_START = b"\xff\xd8\xff"  # every JPEG file starts with an SOI marker and the next marker's FF
+
 TIMING_KEYS = ("capture", "prepare", "model", "parse", "guard", "confirm", "execute", "record", "total")
 
 CSS = """
@@ -53,26 +59,25 @@ def _e(value: Any) -> str:
 
 
 def _thumbnail_url(trajectory: Trajectory, step: StepRecord) -> tuple[str | None, str]:
-    """The screenshot as a scaled-down JPEG data URL, or None and why there is none."""
+    """The screenshot as a scaled-down JPEG data URL (the one written as the step landed, or made now
+    from the screenshot), or None and why there is none: missing, unreadable, or refused because the
+    step file points outside the run folder."""
     if not step.screenshot:
         return None, "(no screenshot)"
     path = trajectory.screenshot_path(step)
     if path is None:
         return None, "(screenshot refused: its path leads outside the run folder)"
-    if not path.is_file():
-        return None, "(screenshot missing)"
-    try:
-        with Image.open(path) as image:
-            rgb = image.convert("RGB")
-    except (OSError, ValueError, Image.DecompressionBombError) as error:  # truncated, not an image, huge
-        return None, f"(screenshot unreadable: {type(error).__name__})"
-    if rgb.width > THUMB_MAX_WIDTH:
-        rgb = rgb.resize(
-            (THUMB_MAX_WIDTH, round(rgb.height * THUMB_MAX_WIDTH / rgb.width)), Image.Resampling.LANCZOS
-        )
-    buffer = io.BytesIO()
-    rgb.save(buffer, format="JPEG", quality=JPEG_QUALITY)
-    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii"), ""
+    thumb = trajectory.thumbnail_path(step)
+    data = thumb.read_bytes() if thumb is not None else b""
+    if not data.startswith(JPEG_START):  # none, or not a JPEG: make one from the screenshot
+        if not path.is_file():
+            return None, "(screenshot missing)"
+        try:
+            with Image.open(path) as image:
+                data = thumbnail_jpeg(image)
+        except (OSError, ValueError, Image.DecompressionBombError) as error:  # truncated, not an image, huge
+            return None, f"(screenshot unreadable: {type(error).__name__})"
+    return "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii"), ""
 
 
 def _overlay(planned: PlannedAction, number: int, scale: float, screen: tuple[int, int], arrow: str) -> str:

@@ -139,7 +139,8 @@ def test_agent_report_draws_gaps_placeholders_and_refuses_paths_outside_the_run(
     _agent(tmp_path, [CLICK, CLICK, CLICK, CLICK, FINISH]).run_sync("press ok")
     steps = tmp_path / "run" / "steps"
     (steps / "0002.json").write_text('{"index": 2, "actions": [{"action": {"type": "warp"}}]}')  # corrupt
-    (steps / "0003.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")  # a bad image
+    (steps / "0003.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")  # a bad image...
+    (steps / "0003.jpg").write_bytes(b"not a JPEG")  # ...and a bad thumbnail of it
     secret = tmp_path / "outside.png"
     Image.new("RGB", (8, 8), (1, 2, 3)).save(secret)
     step4 = json.loads((steps / "0004.json").read_text())
