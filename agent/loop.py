@@ -63,7 +63,18 @@ from anyres_agent.model.frame import Frame
 
 MAX_REPLY_CHARS = 64 * 1024
 """A model answer longer than this is cut before it is parsed or recorded (a runaway generation, or a
-page that talked the model into echoing itself): parsing stays bounded and the step file small."""
+page that talked the model into echoing itself): parsing stays bounded and the step file small. The
+first and the last half are kept, because a model writes its thought first and its action last."""
+CUT_MARK = "\n...\n"
+
+
+def cut_reply(text: str) -> str:
+    """`text` within MAX_REPLY_CHARS: its head and its tail around a short mark."""
+    if len(text) <= MAX_REPLY_CHARS:
+        return text
+    half = (MAX_REPLY_CHARS - len(CUT_MARK)) // 2
+    return text[:half] + CUT_MARK + text[-half:]
+
 
 # --- observe ---------------------------------------------------------------------------------
 
@@ -174,12 +185,11 @@ async def think(state: RunState, ctx: RunContext) -> RunState:
             return state
         seconds = time.perf_counter() - start
         step.timings["model"] = step.timings.get("model", 0.0) + seconds
-        text, full_length = reply.text, len(reply.text)
+        text, full_length = cut_reply(reply.text), len(reply.text)
         if full_length > MAX_REPLY_CHARS:
-            text = text[:MAX_REPLY_CHARS]
             step.notes.append(
-                f"Your answer was {full_length:,} characters long; only the first {MAX_REPLY_CHARS:,} were "
-                "read. Answer briefly: a short thought and the action."
+                f"Your answer was {full_length:,} characters long; only its first and last "
+                f"{MAX_REPLY_CHARS // 2:,} or so were read. Answer briefly: a short thought and the action."
             )
         attempt = Attempt(
             request=[SentMessage(role=m.role, text=mask(m.plain_text())) for m in messages],
