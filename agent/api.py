@@ -24,7 +24,13 @@ from anyres_agent.agent.loop import ConfirmCallback, EventCallback, RunContext, 
 from anyres_agent.agent.report import write_report
 from anyres_agent.agent.secrets import SecretStore
 from anyres_agent.agent.state import call_maybe_async
-from anyres_agent.agent.trajectory import RunRecord, RunStatus, TrajectoryRecorder
+from anyres_agent.agent.trajectory import (
+    RecordingError,
+    RunRecord,
+    RunStatus,
+    TrajectoryError,
+    TrajectoryRecorder,
+)
 from anyres_agent.model.backends.base import Backend
 from anyres_agent.model.conversation import GenerationSettings
 from anyres_agent.model.families.base import Family
@@ -41,6 +47,7 @@ class RunResult(BaseModel):
     seconds: float = 0.0
     record_dir: Path | None = None
     report: Path | None = None
+    record_error: str | None = Field(None, description="what could not be written (disk full...)")
     state: RunState | None = Field(
         None, repr=False, description="the final run state (for resume or debugging)"
     )
@@ -101,6 +108,8 @@ class Agent:
         self.scripted = getattr(backend, "name", "") == "scripted" if scripted is None else scripted
         self._context: RunContext | None = None
         self._stop = False
+        self.stop_reason = "interrupted by the user"
+        """The reason a cancelled run records (the CLI names the signal that ended it)."""
 
     def request_stop(self) -> None:
         """Stop after the current step (the first Ctrl-C): the step is recorded, the report written."""
@@ -167,11 +176,14 @@ class Agent:
         try:
             state = await run_steps(state, ctx)
         except (asyncio.CancelledError, KeyboardInterrupt):
-            state.status, state.reason, state.phase = "stopped", "interrupted by the user", "done"
+            state.status, state.reason, state.phase = "stopped", self.stop_reason, "done"
             raise
         finally:
             self._context = None
-            await asyncio.shield(ctx.flush())
+            try:
+                await asyncio.shield(ctx.flush())
+            except RecordingError as error:
+                _recording_failed(state, ctx, str(error))
             report = self.finalize(state, ctx, started)
         await ctx.emit(StepEvent(kind="run_finished", step=state.steps_done, message=state.reason))
         return RunResult(
@@ -183,21 +195,31 @@ class Agent:
             seconds=state.seconds_spent,
             record_dir=self.config.record_dir,
             report=report,
+            record_error="; ".join(ctx.record_problems) or None,
             state=state,
         )
 
     def finalize(self, state: RunState, ctx: RunContext, started: float) -> Path | None:
         """End the run for good: a run still going counts as stopped; write run.json and the report.
-        Shared with the graph's finish node, so both faces leave the same files."""
+        Shared with the graph's finish node, so both faces leave the same files. Never raises: what
+        cannot be written is kept in `ctx.record_problems` (and the result's `record_error`), and the
+        report is drawn from whatever reached the disk."""
         if state.status == "running":
             state.status, state.reason = "stopped", state.reason or "the run was interrupted"
         state.phase = "done"
         if ctx.recorder is None:
             return None
-        ctx.recorder.write_run(self.run_record(state, started))
+        try:
+            ctx.recorder.write_run(self.run_record(state, started))
+        except RecordingError as error:
+            ctx.record_problems.append(str(error))
         if not self.config.report:
             return None
-        return write_report(ctx.recorder.root)
+        try:
+            return write_report(ctx.recorder.root)
+        except (OSError, TrajectoryError) as error:
+            ctx.record_problems.append(f"could not write the report: {error}")
+            return None
 
     async def stream(self, task: str) -> AsyncIterator[StepEvent]:
         """The run's events as they happen; the last one is `run_finished`."""
@@ -224,6 +246,16 @@ class Agent:
     def run_sync(self, task: str) -> RunResult:
         """Run in a fresh event loop: for environments and backends not bound to another loop."""
         return asyncio.run(self.run(task))
+
+
+def _recording_failed(state: RunState, ctx: RunContext, message: str) -> None:
+    """A write that failed after the loop ended: the run's status says so unless it already failed."""
+    ctx.record_problems.append(message)
+    if state.status in ("running", "success", "failure"):
+        outcome = (
+            f" (the run itself ended: {state.status}: {state.reason})" if state.status != "running" else ""
+        )
+        state.status, state.reason = "error", f"recording failed: {message}{outcome}"
 
 
 Factory = Callable[[], Any]

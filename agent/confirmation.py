@@ -1,17 +1,30 @@
-"""Confirmation of risky actions: the questions to ask, and applying a person's answers.
+"""Confirmation of risky actions: the questions to ask, applying a person's answers, and checking
+that what was approved is still what the action would hit.
 
 Kept apart from the loop so that a LangGraph graph can turn `confirm` into an interrupt: show
 `pending_confirmations(state)`, then `apply_decision(state, decision)` for each answer on resume.
+
+An approval is for one target ('button "Pay $20"' on a given page), not for a pair of coordinates.
+After a person approves, and again before acting in a process that did not see the screen itself (a
+resumed checkpoint), the target is read again; if it changed, the question is asked again, naming
+what the action would hit now.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
+from anyres_agent.agent.env_hints import target_of
 from anyres_agent.agent.guards import ConfirmationRequest, Decision, GuardDecision
+from anyres_agent.agent.secrets import SecretScope, placeholders_in
 from anyres_agent.agent.state import RunContext, RunState, StepEvent, call_maybe_async
+from anyres_agent.agent.trajectory import PlannedAction, StepRecord
+from anyres_agent.environments.base import Target
 from anyres_agent.tools import Action
+
+MAX_RECHECKS = 3  # a screen that keeps changing under the question is declined after this many asks
 
 
 def pending_confirmations(state: RunState) -> list[ConfirmationRequest]:
@@ -27,10 +40,55 @@ def pending_confirmations(state: RunState) -> list[ConfirmationRequest]:
             reason=p.risk or "",
             thought=step.thought,
             url=step.observation.url,
+            app=step.observation.app,
+            target=str(p.target) if p.target is not None else "",
         )
         for p in step.actions
         if p.decision == "pending"
     ]
+
+
+def secret_scope(state: RunState, ctx: RunContext, location: str | None) -> SecretScope:
+    """Where this run's secrets may be typed: the task's names, the browser's allow-list, the host."""
+    return SecretScope(
+        task_names=placeholders_in(state.task),
+        allow_list=getattr(ctx.env, "allow_list", None),
+        location=location,
+    )
+
+
+def _where(target: Target | None) -> tuple[str, str | None]:
+    """A target's identity for comparison: its words and its document (scheme, host and path)."""
+    if target is None:
+        return ("", None)
+    if target.location and "://" in target.location:
+        parts = urlsplit(target.location)
+        return (target.description, f"{parts.scheme}://{parts.netloc}{parts.path}")
+    return (target.description, target.location)
+
+
+async def recheck_approvals(step: StepRecord, ctx: RunContext) -> list[PlannedAction]:
+    """Read again what each approved risky action would hit; where it changed, the action goes back to
+    pending with a reason naming the new target. Returns the actions sent back."""
+    changed = []
+    for planned in step.actions:
+        if planned.executed or planned.risk is None or planned.decision != "approved":
+            continue
+        now = await target_of(ctx.env, planned.action)
+        if now is not None:
+            now = now.model_copy(update={"description": ctx.secrets.mask(now.description)})
+        if _where(now) == _where(planned.target):
+            continue
+        was = str(planned.target) if planned.target is not None else "nothing readable"
+        planned.decision, planned.target = "pending", now
+        planned.risk = (
+            f"the screen changed since this was approved: {planned.action.describe()} now lands on "
+            f"{now if now is not None else 'nothing readable'} (approved for {was})"
+        )
+        step.decisions.append(GuardDecision(guard="risk", verdict="ask", detail=planned.risk))
+        changed.append(planned)
+    ctx.rechecked = step.index
+    return changed
 
 
 def apply_decision(
@@ -74,25 +132,48 @@ def apply_decision(
         )
 
 
+async def _policy_decision(state: RunState, ctx: RunContext, request: ConfirmationRequest) -> Decision:
+    """What the configured policy answers; `--yes` never approves typing a secret on a host the user
+    did not name (the secret's own domains or the allow-list)."""
+    policy, ask = ctx.config.confirm, ctx.confirm
+    if policy == "reject" or (ask is None and policy == "ask"):
+        return Decision.reject("declined by policy" if policy == "reject" else "no one to ask")
+    text = getattr(request.action, "text", "") if request.action.type == "type" else ""
+    if policy == "approve" and ctx.secrets.mentions_secret(text):
+        target = await target_of(ctx.env, request.action)
+        scope = secret_scope(state, ctx, target.location if target is not None else None)
+        if not ctx.secrets.explicitly_allowed(text, scope):
+            return Decision.reject(
+                "--yes does not approve typing a secret on a host you did not allow: scope the secret "
+                "(NAME@example.com=value in the secrets file) or pass --allow-domain, or confirm it yourself"
+            )
+    if policy == "approve" or ask is None:
+        return Decision.approve("approved by policy (--yes)")
+    return await call_maybe_async(ask, request)
+
+
 async def confirm(state: RunState, ctx: RunContext) -> RunState:
-    """Resolve every pending action by policy or by asking the confirmation callback."""
+    """Resolve every pending action by policy or by asking the confirmation callback; what a person
+    approved is read again, and asked again when the screen changed meanwhile."""
     step = state.step
     assert step is not None
     start = time.perf_counter()
-    for request in pending_confirmations(state):
-        policy = ctx.config.confirm
-        if policy == "approve":
-            decision = Decision.approve("approved by policy (--yes)")
-        elif policy == "reject" or ctx.confirm is None:
-            decision = Decision.reject("declined by policy" if policy == "reject" else "no one to ask")
-        else:
-            decision = await call_maybe_async(ctx.confirm, request)
-        apply_decision(state, decision, ctx.secrets.mask_action)
-        await ctx.emit(
-            StepEvent(kind="guard", step=step.index, message=f"{request.description}: {decision.verdict}")
-        )
-        if state.status != "running":
-            return state
+    for round_ in range(MAX_RECHECKS + 1):
+        asked_person = False
+        for request in pending_confirmations(state):
+            if round_ == MAX_RECHECKS:
+                decision = Decision.reject("the screen kept changing while the user was asked")
+            else:
+                decision = await _policy_decision(state, ctx, request)
+                asked_person = ctx.config.confirm == "ask" and ctx.confirm is not None
+            apply_decision(state, decision, ctx.secrets.mask_action)
+            await ctx.emit(
+                StepEvent(kind="guard", step=step.index, message=f"{request.description}: {decision.verdict}")
+            )
+            if state.status != "running":
+                return state
+        if not asked_person or not await recheck_approvals(step, ctx):
+            break
     step.timings["confirm"] = time.perf_counter() - start
     state.phase = "act"
     return state

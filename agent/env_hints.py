@@ -1,7 +1,8 @@
 """What the loop may ask an environment beyond the protocol: optional hints, never required.
 
-An adapter that offers `tool_schemas()` (a gym env's named options) or `focused_input_type()` (a
-browser's focused field) helps the loop prompt better and guard better; one that does not still works.
+An adapter that offers `tool_schemas()` (a gym env's named options), `target_at(x, y)` (what is under
+a point) or `focused_target()` (the field with the keyboard focus) helps the loop prompt better and
+guard better; one that does not still works, and its actions are judged by the model's words alone.
 """
 
 from __future__ import annotations
@@ -10,6 +11,10 @@ from collections.abc import Iterable
 
 from anyres_agent.agent.guards import LOOP_ACTIONS
 from anyres_agent.agent.state import call_maybe_async
+from anyres_agent.environments.base import Target
+from anyres_agent.tools import Action
+
+FOCUSED_ACTIONS = frozenset({"type", "key"})  # they land wherever the keyboard focus is
 
 
 def option_notes(env: object) -> list[str]:
@@ -37,12 +42,28 @@ def prompt_extras(env: object, configured: Iterable[str] = ()) -> frozenset[str]
     return frozenset(wanted & doable)
 
 
-async def focused_input_type(env: object) -> str | None:
-    """The focused field's type (e.g. "password"), for environments that can tell; else None."""
-    probe = getattr(env, "focused_input_type", None)
+async def _ask(env: object, name: str, *args: int) -> Target | None:
+    probe = getattr(env, name, None)
     if probe is None:
         return None
     try:
-        return await call_maybe_async(probe)
+        found = await call_maybe_async(probe, *args)
     except Exception:  # a probe is a hint; it must never stop a run
         return None
+    return found if isinstance(found, Target) else None
+
+
+async def focused_target(env: object) -> Target | None:
+    """The field with the keyboard focus (its kind, words, where it lives), where the device can tell."""
+    return await _ask(env, "focused_target")
+
+
+async def target_of(env: object, action: Action) -> Target | None:
+    """What `action` is about to land on: the element under its point, or the focused field for typing
+    and keys; None for actions that land nowhere in particular, or a device that cannot tell."""
+    if action.type in FOCUSED_ACTIONS:
+        return await focused_target(env)
+    x, y = getattr(action, "x", None), getattr(action, "y", None)
+    if action.positional and isinstance(x, int) and isinstance(y, int) and action.type != "scroll":
+        return await _ask(env, "target_at", x, y)
+    return None

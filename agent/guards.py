@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from anyres_agent.agent.config import AgentConfig
 from anyres_agent.agent.secrets import PLACEHOLDER
+from anyres_agent.environments.base import Target
 from anyres_agent.tools import Action
 
 THUMB_WIDTH = 160
@@ -24,6 +25,8 @@ PIXEL_DELTA = 16  # a thumbnail pixel changed if it moved by more than this (of 
 LOOP_ACTIONS = frozenset({"finish", "answer", "call_user"})  # handled by the loop, never by a device
 ALWAYS_RISKY = frozenset({"call_user"})
 KEYWORD_CHECKED = frozenset({"click", "long_press", "key", "type", "drag", "swipe"})
+POINTED = frozenset({"click", "long_press", "drag", "swipe"})
+MODIFIERS = frozenset({"ctrl", "alt", "meta", "cmd", "super", "win"})
 
 
 class GuardDecision(BaseModel):
@@ -172,35 +175,50 @@ def _keyword_pattern(keywords: Sequence[str]) -> re.Pattern[str] | None:
     return re.compile(r"\b(" + "|".join(words) + r")\b", re.IGNORECASE)
 
 
+def _writes_characters(action: Action) -> bool:
+    """A type action, or a key press that puts a character into the focused field (a password typed
+    key by key is still a password)."""
+    if action.type == "type":
+        return True
+    keys = getattr(action, "keys", []) if action.type == "key" else []
+    return bool(keys) and not MODIFIERS & set(keys) and (len(keys[-1]) == 1 or keys[-1] == "space")
+
+
 def assess_risk(
-    action: Action,
-    *,
-    thought: str = "",
-    focused_input_type: str | None = None,
-    keywords: Sequence[str] = (),
+    action: Action, *, thought: str = "", target: Target | None = None, keywords: Sequence[str] = ()
 ) -> str | None:
     """Why an action needs a person's confirmation, or None.
 
-    Risky: handing over to the user; typing a secret or into a password field; and acting when the
-    thought or the typed text speaks of paying, deleting, sending...
+    Risky: handing over to the user; typing a secret, or characters into a password field (or one the
+    page hides from the agent); acting on something the device cannot read; and acting when what the
+    action lands on (the target's own words), the typed text or the thought speaks of paying,
+    deleting, sending... The target is judged, not only the model's words: "Pay $500" under the
+    click asks even when the thought is empty.
     """
     kind = action.type
     if kind in ALWAYS_RISKY:
         return "the model asks for the user: " + (getattr(action, "message", "") or "(no message)")
-    if kind == "type":
-        text = getattr(action, "text", "")
-        if PLACEHOLDER.search(text):
-            return "types a secret"
-        if (focused_input_type or "").lower() == "password":
-            return "types into a password field"
+    if kind == "type" and PLACEHOLDER.search(getattr(action, "text", "")):
+        return "types a secret"
+    if kind in ("type", "key") and target is not None and _writes_characters(action):
+        how = "" if kind == "type" else ", key by key"
+        if (target.field or "").lower() == "password":
+            return f"types into a password field{how} ({target})"
+        if target.hidden:
+            return f"types into {target}, which the page hides from the agent: it may be a password field"
     if kind not in KEYWORD_CHECKED:
         return None
+    if kind in POINTED and target is not None and target.hidden:
+        return f"cannot read what the {kind} lands on: {target}"
     pattern = _keyword_pattern(keywords)
     if pattern is None:
         return None
     typed = getattr(action, "text", "") if kind == "type" else ""
-    for source, text in (("typed text", typed), ("thought", thought)):
+    aimed = target.description if target is not None else ""
+    for source, text in (("target", aimed), ("typed text", typed), ("thought", thought)):
         match = pattern.search(text or "")
+        if match and source == "target":
+            return f"the {kind} lands on {target} (mentions {match.group(1).lower()!r})"
         if match:
             return f"{source} mentions {match.group(1).lower()!r}"
     return None
@@ -210,7 +228,8 @@ def assess_risk(
 
 
 class ConfirmationRequest(BaseModel):
-    """What a person is asked: one risky action, why it is risky, and what the model was thinking."""
+    """What a person is asked: one risky action, what it lands on, where, why it is risky, and what
+    the model was thinking."""
 
     model_config = ConfigDict(frozen=True)
     step: int
@@ -219,6 +238,8 @@ class ConfirmationRequest(BaseModel):
     reason: str
     thought: str = ""
     url: str | None = None
+    app: str | None = None
+    target: str = Field("", description="what the action lands on, as the device read it")
 
 
 class Decision(BaseModel):

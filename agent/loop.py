@@ -19,9 +19,16 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 
-from anyres_agent.agent.confirmation import apply_decision, confirm, pending_confirmations
-from anyres_agent.agent.env_hints import focused_input_type, option_notes, prompt_extras
+from anyres_agent.agent.confirmation import (
+    apply_decision,
+    confirm,
+    pending_confirmations,
+    recheck_approvals,
+    secret_scope,
+)
+from anyres_agent.agent.env_hints import focused_target, option_notes, prompt_extras, target_of
 from anyres_agent.agent.guards import (
+    KEYWORD_CHECKED,
     LOOP_ACTIONS,
     GuardDecision,
     assess_risk,
@@ -41,10 +48,18 @@ from anyres_agent.agent.state import (
     StepEvent,
     Tokens,
 )
-from anyres_agent.agent.trajectory import Attempt, ObservationInfo, PlannedAction, SentMessage, StepRecord
+from anyres_agent.agent.trajectory import (
+    Attempt,
+    ObservationInfo,
+    PlannedAction,
+    RecordingError,
+    SentMessage,
+    StepRecord,
+)
 from anyres_agent.environments.base import ActionRejectedError, EnvironmentError_
-from anyres_agent.model.answer import ParseError
+from anyres_agent.model.answer import ParseError, cut_note
 from anyres_agent.model.conversation import GenerationSettings, ModelRequest
+from anyres_agent.model.families.textparse import cap_answer
 from anyres_agent.model.frame import Frame
 
 # --- observe ---------------------------------------------------------------------------------
@@ -158,9 +173,17 @@ async def think(state: RunState, ctx: RunContext) -> RunState:
             return state
         seconds = time.perf_counter() - start
         step.timings["model"] = step.timings.get("model", 0.0) + seconds
+        # a runaway answer is read, recorded and fed back only up to the parsers' cap (head and tail)
+        text, cut = cap_answer(reply.text)
+        if cut:
+            step.notes.append(
+                f"Your answer was {len(reply.text):,} characters long; only its first and last "
+                f"{len(text) // 2:,} or so were read. Answer briefly: a short thought and the action."
+            )
         attempt = Attempt(
             request=[SentMessage(role=m.role, text=mask(m.plain_text())) for m in messages],
-            reply=mask(reply.text),
+            reply=mask(text),
+            note=cut_note(len(reply.text), cut),
             prompt_tokens=reply.prompt_tokens,
             completion_tokens=reply.completion_tokens,
             image_tokens=reply.image_tokens,
@@ -173,15 +196,13 @@ async def think(state: RunState, ctx: RunContext) -> RunState:
         await ctx.emit(StepEvent(kind="model", step=step.index, data={"seconds": seconds}))
         start = time.perf_counter()
         try:
-            parsed = family.parse(reply.text, frame, cursor=obs.cursor)
-            attempt.note = parsed.note
+            parsed = family.parse(text, frame, cursor=obs.cursor)
             if not parsed.steps:
                 raise ParseError(
                     "the answer contains no action; give exactly one action in the required format"
                 )
         except ParseError as error:
             attempt.parse_error = mask(str(error))
-            attempt.note = error.note
             step.timings["parse"] = step.timings.get("parse", 0.0) + time.perf_counter() - start
             retry_notes = [
                 f"Your previous answer could not be used: {attempt.parse_error}. "
@@ -238,15 +259,27 @@ async def guard(state: RunState, ctx: RunContext) -> RunState:
         if verdict.verdict == "nudge":
             step.notes.append(verdict.detail)
     supported = frozenset(ctx.env.supported_actions()) | LOOP_ACTIONS | {"wait"}
-    focused = await focused_input_type(ctx.env) if any(a.type == "type" for a in actions) else None
     for planned, action in zip(step.actions, actions, strict=True):
         if action.type not in supported:
             planned.decision, planned.ok = "skipped", False
             planned.note = f"this {getattr(ctx.env, 'name', 'device')} cannot {action.type}"
             step.notes.append(f"{action.describe()} was not run: {planned.note}.")
             continue
+        # the risk is judged on what the action lands on, read from the device, not on words alone
+        target = await target_of(ctx.env, action) if action.type in KEYWORD_CHECKED else None
+        if target is not None:
+            target = target.model_copy(update={"description": ctx.secrets.mask(target.description)})
+        planned.target = target
+        text = getattr(action, "text", "") if action.type == "type" else ""
+        location = target.location if target is not None else None
+        refused = ctx.secrets.refusal(text, secret_scope(state, ctx, location)) if text else None
+        if refused is not None:
+            planned.decision, planned.ok, planned.note = "skipped", False, refused
+            step.notes.append(f"{action.describe()} was not run: {refused}.")
+            step.decisions.append(GuardDecision(guard="secret", verdict="reject", detail=refused))
+            continue
         planned.risk = assess_risk(
-            action, thought=step.thought, focused_input_type=focused, keywords=ctx.config.risk_keywords
+            action, thought=step.thought, target=target, keywords=ctx.config.risk_keywords
         )
         if planned.risk:
             step.decisions.append(GuardDecision(guard="risk", verdict="ask", detail=planned.risk))
@@ -265,6 +298,9 @@ async def act(state: RunState, ctx: RunContext) -> RunState:
     step = state.step
     assert step is not None
     start = time.perf_counter()
+    if ctx.observation is None and ctx.rechecked != step.index and await recheck_approvals(step, ctx):
+        state.phase = "confirm"  # resumed in a process that never saw this screen, and it changed
+        return state
     await ctx.flush()  # the previous step is on disk before this one changes the world
     for planned in step.actions:
         if planned.executed or planned.decision not in ("approved", "edited") or state.status != "running":
@@ -286,7 +322,11 @@ async def act(state: RunState, ctx: RunContext) -> RunState:
             planned.ok = True
         else:
             try:
-                result = await execute_with_secrets(ctx.env, action, ctx.secrets)
+                scope = None
+                if action.type == "type" and ctx.secrets.mentions_secret(action.text):
+                    focused = await focused_target(ctx.env)  # read again: the focus may have moved
+                    scope = secret_scope(state, ctx, focused.location if focused is not None else None)
+                result = await execute_with_secrets(ctx.env, action, ctx.secrets, scope)
                 planned.ok, planned.note = result.ok, result.note
             except ActionRejectedError as error:
                 planned.ok, planned.note = False, str(error)
@@ -392,6 +432,13 @@ async def run_step(
         return await STEPS[phase](state, ctx)
     except passthrough:
         raise
+    except RecordingError as error:  # the run stops: going on unrecorded would lose what happens next
+        message = ctx.secrets.mask(f"recording failed: {error}")
+        if phase == "record":
+            state.status, state.reason, state.phase = "error", message, "done"
+        else:
+            state.end("error", message)
+        return state
     except Exception as error:
         message = ctx.secrets.mask(f"{type(error).__name__}: {error}")
         if phase == "record":  # recording itself failed: do not loop on it

@@ -4,6 +4,9 @@ Screenshots are embedded as JPEG data URLs, scaled down. Each sits in an SVG who
 space*, so clicks, boxes and drags are drawn with the very numbers the device received: where an
 overlay lands is where the action landed, whatever the DPR or the model's resize. All model text is
 escaped; no script, font or stylesheet is fetched from anywhere.
+
+The report draws what it can: a step file that cannot be read is a visible gap with its reason, an
+unreadable image a placeholder, and a screenshot path leading outside the run folder is refused.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from anyres_agent.agent.trajectory import (
 )
 from anyres_agent.tools import Drag, Scroll, Swipe
 
+JPEG_START = b"\xff\xd8\xff"  # every JPEG file starts with an SOI marker and the next marker's FF
+
 TIMING_KEYS = ("capture", "prepare", "model", "parse", "guard", "confirm", "execute", "record", "total")
 
 CSS = """
@@ -44,6 +49,7 @@ pre{white-space:pre-wrap;word-break:break-word;background:#f7f7fa;padding:6px 8p
 max-height:320px;overflow:auto}
 .ok{color:#15803d}.bad{color:#b91c1c}.warn{color:#b45309}.muted{color:#6b7280}
 details summary{cursor:pointer;color:#374151}
+.gap{border-style:dashed;border-color:#b91c1c}
 .status-success{color:#15803d}.status-failure,.status-error{color:#b91c1c}.status-stopped{color:#b45309}
 """
 
@@ -52,18 +58,26 @@ def _e(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def _thumbnail_url(trajectory: Trajectory, step: StepRecord) -> str | None:
-    """The screenshot as a scaled-down JPEG data URL: the one written as the step landed, or made now."""
+def _thumbnail_url(trajectory: Trajectory, step: StepRecord) -> tuple[str | None, str]:
+    """The screenshot as a scaled-down JPEG data URL (the one written as the step landed, or made now
+    from the screenshot), or None and why there is none: missing, unreadable, or refused because the
+    step file points outside the run folder."""
+    if not step.screenshot:
+        return None, "(no screenshot)"
+    path = trajectory.screenshot_path(step)
+    if path is None:
+        return None, "(screenshot refused: its path leads outside the run folder)"
     thumb = trajectory.thumbnail_path(step)
-    if thumb is not None:
-        data = thumb.read_bytes()
-    else:
-        path = trajectory.screenshot_path(step)
-        if path is None or not path.exists():
-            return None
-        with Image.open(path) as image:
-            data = thumbnail_jpeg(image)
-    return "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
+    data = thumb.read_bytes() if thumb is not None else b""
+    if not data.startswith(JPEG_START):  # none, or not a JPEG: make one from the screenshot
+        if not path.is_file():
+            return None, "(screenshot missing)"
+        try:
+            with Image.open(path) as image:
+                data = thumbnail_jpeg(image)
+        except (OSError, ValueError, Image.DecompressionBombError) as error:  # truncated, not an image, huge
+            return None, f"(screenshot unreadable: {type(error).__name__})"
+    return "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii"), ""
 
 
 def _overlay(planned: PlannedAction, number: int, scale: float, screen: tuple[int, int], arrow: str) -> str:
@@ -111,10 +125,10 @@ def _overlay(planned: PlannedAction, number: int, scale: float, screen: tuple[in
 
 
 def _screenshot_svg(trajectory: Trajectory, step: StepRecord) -> str:
-    url = _thumbnail_url(trajectory, step)
+    url, missing = _thumbnail_url(trajectory, step)
     screen_w, screen_h = step.observation.screen
     if url is None or not screen_w:
-        return '<p class="muted">(no screenshot)</p>'
+        return f'<p class="muted">{_e(missing or "(no screenshot)")}</p>'
     scale = max(1.0, screen_w / 1280)
     arrow = f"arrow-{step.index}"  # ids must be unique in the page, which holds every step's SVG
     screen = (screen_w, screen_h)
@@ -180,6 +194,13 @@ def _step_html(trajectory: Trajectory, step: StepRecord) -> str:
     )
 
 
+def _gap_html(index: int, reason: str) -> str:
+    return (
+        f'<section class="step gap" id="step-{index}"><h2 class="bad">Step {index} — could not be read</h2>'
+        f'<p class="muted">{_e(reason)}</p></section>'
+    )
+
+
 def _summary_table(steps: list[StepRecord]) -> str:
     head = "".join(
         f"<th>{k}</th>" for k in ("step", "actions", "outcome", "model ms", "overhead ms", "tokens")
@@ -207,7 +228,9 @@ def render_report(trajectory: Trajectory) -> str:
     """The report as one HTML string."""
     run = trajectory.run
     steps = trajectory.steps
-    status = run.status if run else "unknown (no run.json: the run may have crashed)"
+    status: str = run.status if run else "unknown (no run.json: the run may have crashed)"
+    if trajectory.run_problem:
+        status = f"unknown ({trajectory.run_problem})"
     title = f"anyres-agent run: {run.task if run else trajectory.root.name}"
     banner = (
         '<div class="scripted">SCRIPTED RUN: the answers came from a script, not a model.</div>'
@@ -221,7 +244,7 @@ def render_report(trajectory: Trajectory) -> str:
         ("status", f'<b class="status-{_e(run.status if run else "")}">{_e(status)}</b>'),
         ("reason", _e(run.reason if run else "")),
         ("answer", _e(run.answer) if run and run.answer else "—"),
-        ("steps", str(len(steps))),
+        ("steps", str(len(steps)) + (f", {len(trajectory.gaps)} unreadable" if trajectory.gaps else "")),
         ("model", _e(" / ".join(filter(None, [run.backend, run.model, run.family])) if run else "")),
         ("environment", _e(run.env if run else "")),
         ("started", _when(run.started_at if run else None)),
@@ -230,13 +253,15 @@ def render_report(trajectory: Trajectory) -> str:
         ("tokens", str(tokens)),
     ]
     facts_html = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in facts)
+    sections = [(s.index, _step_html(trajectory, s)) for s in steps]
+    sections += [(index, _gap_html(index, reason)) for index, reason in trajectory.gaps.items()]
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{_e(title)}</title><style>{CSS}</style></head><body>"
         f"<header><h1>{_e(title)}</h1></header>{banner}<main>"
         f"<table>{facts_html}</table><h2>Steps</h2>{_summary_table(steps)}"
-        + "".join(_step_html(trajectory, s) for s in steps)
+        + "".join(html for _, html in sorted(sections, key=lambda item: item[0]))
         + "</main></body></html>"
     )
 

@@ -18,7 +18,7 @@ from anyres_agent.agent.config import AgentConfig
 from anyres_agent.agent.guards import ConfirmationRequest, Decision, LoopTracker, Usage
 from anyres_agent.agent.history import HistoryPolicy, ImageStore, StepMemory
 from anyres_agent.agent.secrets import SecretStore
-from anyres_agent.agent.trajectory import RunStatus, StepRecord, TrajectoryRecorder
+from anyres_agent.agent.trajectory import RecordingError, RunStatus, StepRecord, TrajectoryRecorder
 from anyres_agent.environments.base import Observation
 from anyres_agent.environments.png import PngEncoder
 from anyres_agent.model.backends.base import Backend
@@ -101,16 +101,26 @@ class RunContext:
     pending_write: asyncio.Future[None] | None = None  # the last step's files, written meanwhile
     history_text: dict[int, HistoryStep] = field(default_factory=dict)  # past steps built for prompts
     model_encoder: PngEncoder = field(default_factory=PngEncoder)  # model images, changed rows only
+    rechecked: int | None = None  # the step whose approved targets this process has read again
+    record_problems: list[str] = field(default_factory=list)  # files that could not be written
 
     def __post_init__(self) -> None:
         if self.images is None:
             self.images = ImageStore(HistoryPolicy.of(self.config).most_images)
 
     async def flush(self) -> None:
-        """Wait for the last step's screenshot and JSON to reach the disk (written in the background)."""
+        """Wait for the last step's screenshot and JSON to reach the disk (written in the background);
+        a failed write is raised as a RecordingError that says which file."""
         if self.pending_write is not None:
             write, self.pending_write = self.pending_write, None
-            await write
+            try:
+                await write
+            except RecordingError:
+                raise
+            except Exception as error:  # encoding the frame, or anything else on the writer's thread
+                raise RecordingError(
+                    f"could not write the last step: {type(error).__name__}: {error}"
+                ) from None
 
     async def emit(self, event: StepEvent) -> None:
         if self.on_event is not None:

@@ -20,6 +20,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -30,11 +31,19 @@ from pydantic import BaseModel, Field, ValidationError
 
 from anyres_agent.agent.guards import GuardDecision
 from anyres_agent.agent.secrets import SecretStore
+from anyres_agent.environments.base import Target
 from anyres_agent.environments.png import PngEncoder
 from anyres_agent.environments.screenshot import Screenshot
 from anyres_agent.tools import Action
 
 RunStatus = Literal["running", "success", "failure", "stopped", "error"]
+LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")  # in a str, a surrogate is always unpaired
+
+
+class RecordingError(OSError):
+    """A trajectory file could not be written (disk full, a read-only or vanished folder): the run
+    ends with this reason and the report is still written from what is on disk."""
+
 
 THUMB_MAX_WIDTH = 1024
 THUMB_QUALITY = 70
@@ -85,6 +94,7 @@ class PlannedAction(BaseModel):
 
     action: Action
     box: dict[str, int] | None = None
+    target: Target | None = Field(None, description="what it lands on, read when it was judged")
     risk: str | None = None
     decision: Literal["pending", "approved", "rejected", "edited", "skipped"] = "pending"
     executed: bool = False
@@ -169,11 +179,20 @@ class TrajectoryRecorder:
         (self.root / "steps").mkdir(parents=True, exist_ok=True)
 
     def _json(self, model: BaseModel) -> bytes:
+        """UTF-8 JSON of a record, masked; a lone surrogate (a model can emit half a pair, and UTF-8
+        cannot hold one) becomes U+FFFD instead of failing the write."""
         data = self.secrets.mask_data(model.model_dump(mode="json"))
-        return json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
+        return LONE_SURROGATE.sub("\ufffd", json.dumps(data, ensure_ascii=False, indent=1)).encode("utf-8")
+
+    def _write(self, path: Path, data: bytes) -> None:
+        try:
+            atomic_write(path, data)
+        except OSError as error:
+            where = path.relative_to(self.root) if path.is_relative_to(self.root) else path
+            raise RecordingError(f"could not write {where}: {error.strerror or error}") from None
 
     def write_run(self, run: RunRecord) -> None:
-        atomic_write(self.root / "run.json", self._json(run))
+        self._write(self.root / "run.json", self._json(run))
 
     @staticmethod
     def screenshot_name(index: int) -> str:
@@ -187,7 +206,7 @@ class TrajectoryRecorder:
         """
         relative = self.screenshot_name(index)
         data = shot if isinstance(shot, bytes) else shot.to_png(self.png_encoder)
-        atomic_write(self.root / relative, data)
+        self._write(self.root / relative, data)
         return relative
 
     @staticmethod
@@ -197,25 +216,37 @@ class TrajectoryRecorder:
     def write_thumbnail(self, index: int, shot: Screenshot) -> str:
         """The report's copy of the screenshot, made now (off the event loop) instead of at the end."""
         relative = self.thumbnail_name(index)
-        atomic_write(self.root / relative, thumbnail_jpeg(shot.image))
+        self._write(self.root / relative, thumbnail_jpeg(shot.image))
         return relative
 
     def write_step(self, step: StepRecord) -> None:
-        atomic_write(self.root / "steps" / f"{step.index:04d}.json", self._json(step))
+        self._write(self.root / "steps" / f"{step.index:04d}.json", self._json(step))
 
 
 class Trajectory(BaseModel):
+    """A record folder as read back: the run, the steps that could be read, and what could not."""
+
     root: Path
     run: RunRecord | None
     steps: list[StepRecord]
+    gaps: dict[int, str] = Field(default_factory=dict, description="step index -> why it is missing")
+    run_problem: str | None = Field(None, description="why run.json could not be read")
 
     def screenshot_path(self, step: StepRecord) -> Path | None:
-        return self.root / step.screenshot if step.screenshot else None
+        """The step's screenshot, only inside the record folder: a path that leads out (`..`, an
+        absolute path, a link) is refused, so a tampered step file cannot embed another file."""
+        if not step.screenshot:
+            return None
+        root = self.root.resolve()
+        path = (root / step.screenshot).resolve()
+        return path if path.is_relative_to(root) else None
 
     def thumbnail_path(self, step: StepRecord) -> Path | None:
-        """The thumbnail written as the step landed, when there is one (older folders have none)."""
-        path = self.root / TrajectoryRecorder.thumbnail_name(step.index)
-        return path if step.screenshot and path.exists() else None
+        """The thumbnail written as the step landed, when there is one (older folders have none); a
+        link leading out of the record folder does not count."""
+        root = self.root.resolve()
+        path = (root / TrajectoryRecorder.thumbnail_name(step.index)).resolve()
+        return path if step.screenshot and path.is_relative_to(root) and path.is_file() else None
 
 
 class TrajectoryError(ValueError):
@@ -238,14 +269,35 @@ def _load(model: type[_Record], path: Path) -> _Record:
 
 
 def read_trajectory(root: str | os.PathLike[str]) -> Trajectory:
-    """Load a record folder; steps written before a crash are all there, in order."""
+    """Load a record folder; steps written before a crash are all there, in order. A damaged or
+    missing step (a failed write, an edited file) becomes a gap with its reason, not a failure."""
     root = Path(root)
+    if not root.is_dir():
+        raise TrajectoryError(f"{root} is not a folder")
     run_path = root / "run.json"
-    run = _load(RunRecord, run_path) if run_path.exists() else None
+    run, run_problem = None, None
+    if run_path.exists():
+        try:
+            run = _load(RunRecord, run_path)
+        except TrajectoryError as error:
+            run_problem = str(error)
     step_files = (
         sorted((root / "steps").glob("[0-9][0-9][0-9][0-9].json")) if (root / "steps").is_dir() else []
     )
-    if run is None and not step_files:
+    if run is None and run_problem is None and not step_files:
         raise TrajectoryError(f"{root} holds no trajectory (no run.json and no steps/NNNN.json)")
-    steps = [_load(StepRecord, path) for path in step_files]
-    return Trajectory(root=root, run=run, steps=steps)
+    steps: list[StepRecord] = []
+    gaps: dict[int, str] = {}
+    for path in step_files:
+        try:
+            steps.append(_load(StepRecord, path))
+        except TrajectoryError as error:
+            gaps[int(path.stem)] = str(error)
+    last = max([int(p.stem) for p in step_files] + [run.steps if run is not None else 0], default=0)
+    seen = {step.index for step in steps} | set(gaps)
+    for index in range(1, last + 1):
+        if index not in seen:
+            gaps[index] = f"steps/{index:04d}.json was never written (the run lost it, or it was removed)"
+    return Trajectory(
+        root=root, run=run, steps=steps, gaps=dict(sorted(gaps.items())), run_problem=run_problem
+    )

@@ -14,6 +14,7 @@ from anyres_agent.environments.base import (
     ExecutionResult,
     Observation,
     Size,
+    Target,
     check_on_screen,
 )
 from anyres_agent.environments.screenshot import Screenshot, png_size
@@ -60,6 +61,7 @@ __all__ = [
     "Observation",
     "Screenshot",
     "Size",
+    "Target",
     "check_on_screen",
     "open_environment",
     "png_size",

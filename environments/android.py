@@ -5,7 +5,8 @@ the size without decoding). `wm size` reports the natural (portrait) size whatev
 screen space is that size turned to match the screenshot: a landscape frame means a landscape screen.
 ASCII text goes through `input text`; anything else through the ADBKeyboard IME's base64 broadcast,
 which the user installs once (see the README). A missing, offline, unauthorized or vanished device
-raises DeviceUnavailableError saying what to do.
+raises DeviceUnavailableError saying what to do. What an action lands on (for the risk guard) comes
+from `uiautomator dump`: the view under the point, the focused field and whether it is a password.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import asyncio
 import base64
 import re
 import shlex
+import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, TypeVar
 
@@ -24,6 +26,7 @@ from anyres_agent.environments.base import (
     ExecutionResult,
     Observation,
     Size,
+    Target,
     check_on_screen,
 )
 from anyres_agent.environments.screenshot import Screenshot, png_size
@@ -34,6 +37,7 @@ ADB_KEYBOARD = "com.android.adbkeyboard/.AdbIME"
 SUPPORTED = frozenset({"click", "long_press", "swipe", "drag", "scroll", "type", "key", "back", "home",
                        "open_app", "navigate", "wait"})  # fmt: skip
 TextInput = Literal["auto", "adb_keyboard", "input_text"]
+BOUNDS = re.compile(r"\[(-?\d+),(-?\d+)\]\[(-?\d+),(-?\d+)\]")
 
 
 def input_text_arg(text: str) -> str:
@@ -44,6 +48,32 @@ def input_text_arg(text: str) -> str:
 def needs_ime(text: str) -> bool:
     """`input text` only carries printable ASCII (and cannot write a literal '%s')."""
     return "%s" in text or any(not (32 <= ord(c) < 127) for c in text if c not in "\n\t")
+
+
+def ui_nodes(dump: str) -> list[tuple[tuple[int, int, int, int], dict[str, str]]]:
+    """(bounds, attributes) of every node of a `uiautomator dump` (its trailing status line dropped)."""
+    start, end = dump.find("<hierarchy"), dump.rfind("</hierarchy>")
+    if start < 0 or end < 0:
+        return []
+    root = ElementTree.fromstring(dump[start : end + len("</hierarchy>")])
+    nodes = []
+    for node in root.iter("node"):
+        found = BOUNDS.fullmatch(node.get("bounds", ""))
+        if found:
+            x1, y1, x2, y2 = (int(v) for v in found.groups())
+            nodes.append(((x1, y1, x2, y2), dict(node.attrib)))
+    return nodes
+
+
+def node_target(attrs: dict[str, str]) -> Target:
+    """A view as the risk guard reads it: class, words, password or not, and its app."""
+    words = attrs.get("text") or attrs.get("content-desc") or attrs.get("resource-id", "").rsplit("/", 1)[-1]
+    kind = attrs.get("class", "view").rsplit(".", 1)[-1]
+    editable = "EditText" in kind
+    field = "password" if attrs.get("password") == "true" else ("text" if editable else None)
+    return Target(
+        description=f'{kind} "{words}"' if words else kind, field=field, location=attrs.get("package") or None
+    )
 
 
 def keycode(key: str) -> str:
@@ -195,6 +225,30 @@ class AndroidEnvironment:
         output = self._shell("dumpsys window | grep -E 'mCurrentFocus|mFocusedApp'")
         found = re.search(r"mCurrentFocus=Window\{\S+ \S+ ([^/\s}]+)", output)
         return found[1] if found else None
+
+    async def _ui(self) -> list[tuple[tuple[int, int, int, int], dict[str, str]]]:
+        dump = await asyncio.to_thread(self._adb, lambda: self._exec_out("uiautomator dump /dev/tty"))
+        return ui_nodes(dump.decode("utf-8", "replace"))
+
+    async def target_at(self, x: int, y: int) -> Target | None:
+        """The smallest view under (x, y) in the current window (`uiautomator dump`); None when the
+        dump fails (a secure window, a busy UI thread). Never raises: a hint for the risk guard."""
+        try:
+            under = [(b, a) for b, a in await self._ui() if b[0] <= x < b[2] and b[1] <= y < b[3]]
+        except Exception:
+            return None
+        if not under:
+            return None
+        _, attrs = min(under, key=lambda n: (n[0][2] - n[0][0]) * (n[0][3] - n[0][1]))
+        return node_target(attrs)
+
+    async def focused_target(self) -> Target | None:
+        """The focused view (and whether it is a password field); None when unknown."""
+        try:
+            focused = [a for _, a in await self._ui() if a.get("focused") == "true"]
+        except Exception:
+            return None
+        return node_target(focused[-1]) if focused else None
 
     # ---- the protocol -------------------------------------------------------------------------
 

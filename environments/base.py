@@ -59,6 +59,23 @@ class ExecutionResult(BaseModel):
     note: str = ""
 
 
+class Target(BaseModel):
+    """What an action is about to land on, as far as the device can read it: the element under a point
+    or the field that has the keyboard focus. Risk checks judge this, not only the model's words."""
+
+    model_config = ConfigDict(frozen=True)
+    description: str = Field(
+        "", description="what it is, e.g. 'button \"Pay $500\"' or 'window \"Terminal\"'"
+    )
+    field: str | None = Field(None, description='a text field\'s kind ("password", "text", "textarea"...)')
+    location: str | None = Field(None, description="where it lives: its document's URL, the app, the window")
+    hidden: bool = Field(False, description="the device could not read it (a closed shadow root...)")
+
+    def __str__(self) -> str:
+        where = f" at {self.location}" if self.location else ""
+        return (self.description or "something unreadable") + where
+
+
 class EnvironmentError_(RuntimeError):
     """Base class of adapter errors; `restart_required` says whether the adapter can go on."""
 

@@ -2,14 +2,20 @@
 
 What the agent must not lose track of is handled here: a page that opens a new tab (the adapter
 follows the newest tab and says so), dialogs (accepted or dismissed by policy, and reported), file
-choosers (filled from a configured upload list), requests to domains outside the allow-list (aborted
+choosers (filled from a configured upload list), requests to domains outside the allow-list (refused
 and reported), navigations that never finish, and pages that close or crash.
+
+The allow-list has two layers. Request interception (`route`) aborts a page's own requests with a
+clear error. The allow-list proxy (browser_proxy) is the boundary: every connection of the context
+(of the whole browser, when `launch()` started it) goes through it, so redirect hops, workers,
+prefetches and keepalive requests are refused too; `launch()` also keeps WebRTC off UDP.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 from collections.abc import Coroutine, Sequence
 from pathlib import Path
@@ -22,14 +28,16 @@ from anyres_agent.environments.base import (
     ExecutionResult,
     Observation,
     Size,
+    Target,
     check_on_screen,
     pointer_after,
 )
 from anyres_agent.environments.browser_allowlist import DomainAllowList
-from anyres_agent.environments.browser_focus import focused_input_type
 from anyres_agent.environments.browser_keys import playwright_key
-from anyres_agent.environments.browser_launch import BrowserChoice, start_browser
+from anyres_agent.environments.browser_launch import WEBRTC_POLICY_ARG, BrowserChoice, start_browser
+from anyres_agent.environments.browser_proxy import AllowListProxy
 from anyres_agent.environments.browser_settle import INIT_SCRIPT, ActionWatch
+from anyres_agent.environments.browser_target import focused_target, target_at
 from anyres_agent.environments.screenshot import Screenshot
 from anyres_agent.tools import Action
 
@@ -41,6 +49,7 @@ if TYPE_CHECKING:
         FileChooser,
         Page,
         Playwright,
+        Request,
         Route,
         WebSocketRoute,
     )
@@ -52,6 +61,7 @@ DialogPolicy = Literal["accept", "dismiss"]
 DEFAULT_VIEWPORT = (1288, 728)
 """46x26 tiles of 28 px: a Qwen2-VL-family model sees this viewport as captured (no resample), so the
 captured PNG goes to the model as it is. Other sizes work too; they cost a pad or a resample a step."""
+log = logging.getLogger(__name__)
 
 
 def _upload_list(uploads: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None) -> list[Path]:
@@ -80,9 +90,14 @@ class BrowserEnvironment:
         home_url: str | None = None,
         settle_s: float = 0.0,
         network_idle_s: float = 0.5,
+        proxy: AllowListProxy | None = None,
     ) -> None:
         self.context = context
         self.allow_list = DomainAllowList(allowed_domains)
+        self.proxy = proxy
+        self._browser_proxy: AllowListProxy | None = None
+        self.boundary = "none (every host is allowed)"
+        """What holds the allow-list here, in words (set by `from_browser`; see docs/security.md)."""
         self.timeout_s = timeout_s
         self.dialog_policy: DialogPolicy = dialog_policy
         self.uploads = _upload_list(uploads)
@@ -118,22 +133,34 @@ class BrowserEnvironment:
         cdp_url: str | None = None,
         allowed_domains: Sequence[str] | None = None,
         timeout_s: float = 30.0,
+        extra_args: Sequence[str] = (),
         **options: Any,
     ) -> BrowserEnvironment:
-        """Start Playwright and a browser (or attach over CDP), open a context and go to `url`."""
+        """Start Playwright and a browser (or attach over CDP), open a context and go to `url`.
+
+        With `allowed_domains` the browser is started with the allow-list proxy for all of its
+        connections and with WebRTC kept off UDP: the strongest boundary this adapter offers.
+        """
         from playwright.async_api import async_playwright
 
+        allow = DomainAllowList(allowed_domains)
+        # browser-wide: whatever does not belong to the agent's context (Chromium's own checks) is
+        # held to the allow-list too, quietly; the context gets its own proxy, which reports
+        quiet = AllowListProxy(allow, report=False) if allow.active and cdp_url is None else None
         playwright = await async_playwright().start()
         try:
             browser, choice = await start_browser(
                 playwright, headless=headless, executable_path=executable_path, cdp_url=cdp_url,
-                timeout_s=timeout_s,
+                timeout_s=timeout_s, proxy=quiet.start() if quiet is not None else None,
+                extra_args=extra_args,
             )  # fmt: skip
             env = await cls.from_browser(
                 browser, url, viewport=viewport, dpr=dpr, allowed_domains=allowed_domains,
-                timeout_s=timeout_s, reuse_context=cdp_url is not None, **options,
+                timeout_s=timeout_s, reuse_context=cdp_url is not None, browser_proxy=quiet, **options,
             )  # fmt: skip
         except BaseException:
+            if quiet is not None:
+                quiet.close()
             await playwright.stop()
             raise
         env._owned = (playwright, browser)
@@ -150,34 +177,55 @@ class BrowserEnvironment:
         dpr: float = 1.0,
         allowed_domains: Sequence[str] | None = None,
         reuse_context: bool = False,
+        browser_proxy: AllowListProxy | None = None,
         **options: Any,
     ) -> BrowserEnvironment:
-        """A new context (or, over CDP, the browser's existing one) in a browser someone else owns."""
+        """A new context (or, over CDP, the browser's existing one) in a browser someone else owns.
+
+        With `allowed_domains`, a new context gets its own allow-list proxy, which every connection
+        of the context goes through. An existing CDP context cannot be given one: there only request
+        interception holds the allow-list, which redirects and workers get around (`boundary` says so).
+        `browser_proxy` is the browser-wide proxy `launch()` started; the environment closes it.
+        """
         allow = DomainAllowList(allowed_domains)
-        if reuse_context and browser.contexts:
-            context = browser.contexts[0]
-            page = context.pages[-1] if context.pages else await context.new_page()
-            await page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
-        else:
-            context = await browser.new_context(
-                viewport={"width": viewport[0], "height": viewport[1]}, device_scale_factor=dpr,
-                service_workers="block" if allow.active else "allow",
-            )  # fmt: skip
-            page = await context.new_page()
-        env = cls(context, page, allowed_domains=allowed_domains, home_url=url, **options)
+        proxy = AllowListProxy(allow) if allow.active and not reuse_context else None
+        if proxy is not None:
+            proxy.start()
+        try:
+            if reuse_context and browser.contexts:
+                context = browser.contexts[0]
+                page = context.pages[-1] if context.pages else await context.new_page()
+                await page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
+            else:
+                context = await browser.new_context(
+                    viewport={"width": viewport[0], "height": viewport[1]}, device_scale_factor=dpr,
+                    service_workers="block" if allow.active else "allow",
+                    proxy={"server": proxy.url, "bypass": "<-loopback>"} if proxy is not None else None,
+                )  # fmt: skip
+                page = await context.new_page()
+        except BaseException:
+            if proxy is not None:
+                proxy.close()
+            raise
+        env = cls(context, page, allowed_domains=allowed_domains, home_url=url, proxy=proxy, **options)
+        env._browser_proxy = browser_proxy
         try:
             await context.add_init_script(INIT_SCRIPT)  # every new document reports what an action started
             if reuse_context:
                 with contextlib.suppress(Exception):  # the tab's current document: best effort
                     await page.evaluate(INIT_SCRIPT)
             if allow.active:
+                env.boundary = await _describe_boundary(browser, proxy, locked=browser_proxy is not None)
                 await context.route(lambda u: allow.blocked_host(u) is not None, env._block)
                 await context.route_web_socket(lambda u: allow.blocked_host(u) is not None, env._block_socket)
+                context.on("request", env._on_request)
             if url is not None:
                 await env._navigate(url)
         except BaseException:
             if not reuse_context:
                 await context.close()
+            if proxy is not None:
+                proxy.close()
             raise
         env._events.clear()
         return env
@@ -195,6 +243,9 @@ class BrowserEnvironment:
             await (self.context.close() if browser is None else browser.close())
         if playwright is not None:
             await playwright.stop()
+        for proxy in (self.proxy, self._browser_proxy):
+            if proxy is not None:
+                await asyncio.to_thread(proxy.close)
         self._owned = (None, None)
         self._dead = self._dead or "the browser environment was closed"
 
@@ -284,6 +335,22 @@ class BrowserEnvironment:
             self._events.append(note)
         await route.abort("blockedbyclient")
 
+    def _on_request(self, request: Request) -> None:
+        """A redirect hop to a blocked host: the proxy refuses it; say where the redirect came from."""
+        previous = request.redirected_from
+        host = self.allow_list.blocked_host(request.url) if previous is not None else None
+        if previous is not None and host is not None:
+            note = f"a redirect from {previous.url} to {host} was blocked ({self.allow_list.message(host)})"
+            if note not in self._events:
+                self._events.append(note)
+
+    def _note_refusals(self) -> None:
+        """Move the proxy's refusals (gathered on its thread) into the events the model is told."""
+        while self.proxy is not None and not self.proxy.refusals.empty():
+            note = self.allow_list.message(self.proxy.refusals.get_nowait())
+            if note not in self._events:
+                self._events.append(note)
+
     async def _block_socket(self, socket: WebSocketRoute) -> None:
         note = self.allow_list.message(self.allow_list.blocked_host(socket.url) or socket.url)
         if note not in self._events:
@@ -291,6 +358,7 @@ class BrowserEnvironment:
         await socket.close()  # never connected to the server: the page sees a closed socket
 
     def _take_events(self) -> str:
+        self._note_refusals()
         note = "; ".join(self._events)
         self._events.clear()
         return note
@@ -350,18 +418,33 @@ class BrowserEnvironment:
         pages = [p for p in self.context.pages if not p.is_closed()]
         tabs = "; ".join(f"{i + 1}: {p.url}{' (current)' if p is page else ''}" for i, p in enumerate(pages))
         text = f"tabs: {tabs}"
+        self._note_refusals()
         if self._events:
             text += f"\nevents: {self._take_events()}"
         return Observation(
             screenshot=Screenshot.from_png(png), screen=screen, url=page.url, text=text, cursor=self._cursor
         )
 
-    async def focused_input_type(self) -> str | None:
-        """The focused field's kind ("password", "text", "textarea"...) for the loop's risk guard;
-        None when no text field has focus or the page cannot say."""
+    async def focused_target(self) -> Target | None:
+        """The element with the keyboard focus (its kind, words and frame URL), for the risk guard and
+        the secrets' host check; None when nothing has focus or the page cannot say."""
         if self._dead is not None or self._page.is_closed():
             return None
-        return await focused_input_type(self._page, timeout_s=min(self.timeout_s, 5.0))
+        return await focused_target(self._page, timeout_s=min(self.timeout_s, 5.0))
+
+    async def target_at(self, x: int, y: int) -> Target | None:
+        """The element under (x, y) in screen space, in whichever frame it lies; None when unknown."""
+        if self._dead is not None or self._page.is_closed():
+            return None
+        return await target_at(self._page, x, y, timeout_s=min(self.timeout_s, 5.0))
+
+    async def focused_input_type(self) -> str | None:
+        """The focused field's kind ("password", "text", "textarea"...); "hidden" when the page hides
+        it from the adapter; None when no text field has focus or the page cannot say."""
+        target = await self.focused_target()
+        if target is None:
+            return None
+        return "hidden" if target.hidden else target.field
 
     async def execute(self, action: Action) -> ExecutionResult:
         page = self._check_alive()
@@ -453,6 +536,38 @@ class BrowserEnvironment:
             ) from None
         except Exception as error:
             raise self._translate(error, f"navigation to {url}") from None
+
+
+async def _command_line(browser: Browser) -> str:
+    """How the browser was started, as chrome://version shows it ('' when it will not say)."""
+    context = None
+    try:
+        context = await browser.new_context()
+        page = await context.new_page()
+        await page.goto("chrome://version", timeout=5000)
+        return await page.inner_text("#command_line", timeout=5000)
+    except Exception:  # a browser without that page: unknown
+        return ""
+    finally:
+        if context is not None:
+            with contextlib.suppress(Exception):
+                await context.close()
+
+
+async def _describe_boundary(browser: Browser, proxy: AllowListProxy | None, *, locked: bool) -> str:
+    """What enforces the allow-list in this context, in words; a warning when a channel stays open."""
+    if proxy is None:
+        text = "request interception only (an existing context cannot be given a proxy)"
+        log.warning("allow-list: %s; redirects and workers can reach other hosts", text)
+        return text
+    if locked or WEBRTC_POLICY_ARG in (await _command_line(browser)).split():
+        return "allow-list proxy for every HTTP(S)/WebSocket connection; WebRTC kept off UDP"
+    text = "allow-list proxy for every HTTP(S)/WebSocket connection; WebRTC UDP is open"
+    log.warning(
+        "allow-list: %s (start the browser with launch_args(locked=True), or use BrowserEnvironment.launch)",
+        text,
+    )
+    return text
 
 
 async def _screen(page: Page) -> Size:

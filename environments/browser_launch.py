@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -51,6 +52,16 @@ QUIET_ARGS: tuple[str, ...] = (
     "--disable-quic",
 )
 
+# With an allow-list: WebRTC may use no UDP that does not go through the proxy (the proxy carries no
+# UDP, so STUN probes and peer-to-peer ICE checks are never sent; TURN over TCP goes to the proxy, which
+# refuses a host that is not allowed). QUIC (and with it WebTransport) is off in QUIET_ARGS already.
+# Source: chrome/common/chrome_switches.cc (kWebRtcIPHandlingPolicy) and
+# third_party/blink/public/common/peerconnection/webrtc_ip_handling_policy.h in chromium/src. The
+# similar --force-webrtc-ip-handling-policy had no effect on Chromium 156: the network-boundary tests
+# count STUN and ICE datagrams and caught it.
+WEBRTC_POLICY_ARG = "--webrtc-ip-handling-policy=disable_non_proxied_udp"
+LOCKED_ARGS: tuple[str, ...] = (WEBRTC_POLICY_ARG,)
+
 
 @dataclass(frozen=True)
 class BrowserChoice:
@@ -67,9 +78,10 @@ def _is_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
-def launch_args() -> list[str]:
-    """Chromium refuses to start its sandbox as root, so only then add --no-sandbox."""
-    return (["--no-sandbox"] if _is_root() else []) + list(QUIET_ARGS)
+def launch_args(*, locked: bool = False) -> list[str]:
+    """Chromium refuses to start its sandbox as root, so only then add --no-sandbox; `locked` adds the
+    flags an allow-list needs (no UDP around the proxy)."""
+    return (["--no-sandbox"] if _is_root() else []) + list(QUIET_ARGS) + (list(LOCKED_ARGS) if locked else [])
 
 
 def find_browser(
@@ -110,8 +122,16 @@ async def start_browser(
     executable_path: str | os.PathLike[str] | None = None,
     cdp_url: str | None = None,
     timeout_s: float = 30.0,
+    proxy: str | None = None,
+    extra_args: Sequence[str] = (),
 ) -> tuple[Browser, BrowserChoice | None]:
-    """Launch (or attach over CDP to) a Chromium; returns the browser and how it was found."""
+    """Launch (or attach over CDP to) a Chromium; returns the browser and how it was found.
+
+    `proxy` (the allow-list proxy's URL) sends every connection of the whole browser through it,
+    loopback included, and turns on the allow-list flags. The browser does not share the terminal's
+    signals (Playwright would close it on the Ctrl-C meant for the agent, which stops after the step
+    in flight and still needs the page): the agent closes it itself.
+    """
     from playwright.async_api import Error as PlaywrightError
 
     if cdp_url is not None:
@@ -124,7 +144,7 @@ async def start_browser(
             ) from None
         return browser, None
     choice = find_browser(playwright.chromium.executable_path, executable_path)
-    args = launch_args()
+    args = launch_args(locked=proxy is not None) + list(extra_args)
     if not headless and not os.environ.get("DISPLAY") and sys.platform.startswith("linux"):
         raise DeviceUnavailableError(
             "a headed browser needs a display: set DISPLAY (e.g. start `Xvfb :99` and export DISPLAY=:99) "
@@ -132,8 +152,10 @@ async def start_browser(
         )
     try:
         browser = await playwright.chromium.launch(
-            executable_path=choice.executable_path, headless=headless, args=args, timeout=timeout_s * 1000
-        )
+            executable_path=choice.executable_path, headless=headless, args=args, timeout=timeout_s * 1000,
+            proxy={"server": proxy, "bypass": "<-loopback>"} if proxy is not None else None,
+            handle_sigint=False, handle_sigterm=False, handle_sighup=False,
+        )  # fmt: skip
     except PlaywrightError as error:
         raise DeviceUnavailableError(
             f"the {choice.describe()} failed to start: {error.message.splitlines()[0]}"

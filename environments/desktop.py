@@ -29,6 +29,7 @@ from anyres_agent.environments.base import (
     ExecutionResult,
     Observation,
     Size,
+    Target,
     check_on_screen,
     pointer_after,
 )
@@ -101,6 +102,7 @@ class DesktopEnvironment:
             raise
         self.scroll_step_px = scroll_step_px
         self._cursor: tuple[int, int] | None = None
+        self._windows: Any = None  # a WindowReader, opened on first use (X11 only)
 
     def _open_input(self, backend: str, type_delay_ms: int) -> InputBackend:
         if backend == "xtest":
@@ -136,6 +138,8 @@ class DesktopEnvironment:
         backend = getattr(self, "input", None)
         if isinstance(backend, XTestInput):
             backend.close()
+        if getattr(self, "_windows", None) is not None:
+            self._windows.close()
         self._executor.shutdown(wait=True)
 
     async def close(self) -> None:
@@ -143,6 +147,29 @@ class DesktopEnvironment:
 
     def supported_actions(self) -> frozenset[str]:
         return SUPPORTED
+
+    def _window_reader(self) -> Any:
+        if self._windows is None and self.display and sys.platform.startswith("linux"):
+            from anyres_agent.environments.desktop_windows import WindowReader
+
+            self._windows = WindowReader(self.display)
+        return self._windows
+
+    async def target_at(self, x: int, y: int) -> Target | None:
+        """The named window under (x, y) (X11 names windows, not buttons); None where unknown."""
+        try:
+            reader = self._window_reader()
+            return None if reader is None else reader.at(x + self.offset[0], y + self.offset[1])
+        except Exception:  # a hint for a guard: never fails a step
+            return None
+
+    async def focused_target(self) -> Target | None:
+        """The window with the keyboard focus; its fields' kinds are not known on X11."""
+        try:
+            reader = self._window_reader()
+            return None if reader is None else reader.focused()
+        except Exception:
+            return None
 
     def grab(self) -> Any:
         """The raw mss grab of the region (BGRX); what observe() is built on."""

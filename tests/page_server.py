@@ -1,17 +1,28 @@
 """A loopback HTTP server for test pages, shared by the browser, UI-test, LangGraph and benchmark suites.
 
 Each suite needs a few pages on 127.0.0.1 at a free port and differs only in what it answers, so it
-passes one function: `answer(method, path)` returns (body, content type), or None for a 404.
+passes one function: `answer(method, path)` returns (body, content type), a `Redirect`, or None for a
+404.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 
-Reply = tuple[str | bytes, str]
+
+@dataclass(frozen=True)
+class Redirect:
+    """A 30x answer: the browser is sent on to `location` (the allow-list tests chain these)."""
+
+    location: str
+    status: int = 302
+
+
+Reply = tuple[str | bytes, str] | Redirect
 Answer = Callable[[str, str], Reply | None]
 
 
@@ -28,6 +39,12 @@ class PageServer:
                 reply = answer(method, self.path)
                 if reply is None:
                     self.send_error(404)
+                    return
+                if isinstance(reply, Redirect):
+                    self.send_response(reply.status)
+                    self.send_header("Location", reply.location)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
                     return
                 body, kind = reply
                 data = body.encode() if isinstance(body, str) else body

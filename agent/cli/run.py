@@ -1,8 +1,11 @@
 """`agent run`: a task on a real screen with a real model, live progress, a trajectory and a report.
 
 Exit status: 0 only when the model declared success; 1 when it did not (or the model cannot be
-loaded: one paragraph says the two ways forward); 2 for bad input; 130 after Ctrl-C. The first
-Ctrl-C stops after the current step (recorded, report written); a second one aborts.
+loaded: one paragraph says the two ways forward); 2 for bad input (said in one line before the model
+or the device starts); 130 after Ctrl-C. The first Ctrl-C stops after the current step (recorded,
+report written); a second one aborts. SIGTERM and SIGHUP end the run at once, still with run.json
+and the report written (exit 143 and 129). The browser is started outside the terminal's signals,
+so the Ctrl-C that reaches the whole process group does not kill the page mid-step.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import asyncio
+    from pathlib import Path
 
     from rich.console import Console
 
@@ -22,6 +26,7 @@ if TYPE_CHECKING:
 
 HELP = "run a task on a screen (browser, desktop, phone, gym) with a vision-language model"
 EXIT_INTERRUPTED = 130
+TERMINATING = ("SIGTERM", "SIGHUP")  # end the run at once, with run.json and the report written
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -72,7 +77,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--gym-env", metavar="ID", help="gym: a Gymnasium env id with discrete actions, e.g. FrozenLake-v1"
     )
     parser.add_argument("--yes", action="store_true", help="approve risky actions without asking")
-    parser.add_argument("--secrets", metavar="FILE", help=".env-style or JSON file of secret values")
+    parser.add_argument(
+        "--secrets",
+        metavar="FILE",
+        help=".env-style or JSON secret values; NAME@host=value scopes one to a host",
+    )
     parser.add_argument("--config", metavar="FILE", help="TOML/YAML settings; precedence: CLI > env > file")
 
 
@@ -118,10 +127,14 @@ def settings_from_args(args: argparse.Namespace, **extra: Any) -> Settings:
 
 
 def progress_printer(console: Console) -> Any:
-    """One line per step (step, action, timings); the loop itself never prints."""
+    """One line per step (step, action, timings); the loop itself never prints. Model and page text
+    is shown without escape sequences or control characters (`terminal.plain`)."""
     from rich.markup import escape
 
+    from anyres_agent.agent.cli.terminal import plain
+
     def show(event: StepEvent) -> None:
+        event = event.model_copy(update={"message": plain(event.message, one_line=True, limit=500)})
         if event.kind == "step":
             timings = event.data.get("timings", {})
             model, total = timings.get("model", 0.0), timings.get("total", 0.0)
@@ -155,6 +168,29 @@ def terminal_confirm(console: Console) -> Any:
     return confirm
 
 
+def confirmation_text(request: ConfirmationRequest) -> str:
+    """The question, as Rich markup: where (URL or app), the exact action, what it lands on, why, and
+    the model's thought; everything that came from the model or a page is made plain first."""
+    import json
+
+    from rich.markup import escape
+
+    from anyres_agent.agent.cli.terminal import plain
+
+    def line(label: str, text: str | None, limit: int = 300) -> str:
+        return f"\n  {label}: {escape(plain(text, one_line=True, limit=limit))}" if text else ""
+
+    action = json.dumps(request.action.model_dump(mode="json"), ensure_ascii=True)
+    return (
+        f"\n[bold red]Confirm step {request.step}:[/] {escape(plain(request.description, one_line=True))}"
+        + line("where", request.url or request.app)
+        + line("action", action, limit=1000)
+        + line("lands on", request.target)
+        + line("why", request.reason)
+        + line("thought", request.thought)
+    )
+
+
 def _ask(console: Console, request: ConfirmationRequest) -> Decision:
     import json
 
@@ -164,10 +200,7 @@ def _ask(console: Console, request: ConfirmationRequest) -> Decision:
     from anyres_agent.agent.guards import Decision
     from anyres_agent.tools.schema import InvalidActionError, parse_action
 
-    console.print(
-        f"\n[bold red]Confirm step {request.step}:[/] {escape(request.description)}\n"
-        f"  why: {escape(request.reason)}\n  thought: {escape(request.thought[:300])}"
-    )
+    console.print(confirmation_text(request))
     choice = Prompt.ask(
         "Allow it? [y]es / [n]o / [e]dit", choices=["y", "n", "e"], default="n", console=console
     )
@@ -185,15 +218,26 @@ def _ask(console: Console, request: ConfirmationRequest) -> Decision:
     return Decision.reject(Prompt.ask("Note for the model (optional)", default="", console=console))
 
 
+class Interrupted(Exception):
+    """The run was ended by a signal; `code` is the exit status (128 + the signal's number)."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
 async def run_with_interrupts(agent: Agent, task: str, console: Console) -> RunResult | None:
-    """Run the agent; Ctrl-C once stops after the step, twice aborts. None when aborted."""
+    """Run the agent; Ctrl-C once stops after the step, twice aborts; SIGTERM and SIGHUP abort at once
+    (run.json and the report are still written). None when aborted; `Interrupted` names the signal."""
     import asyncio
     import contextlib
+    import functools
     import signal
 
     loop = asyncio.get_running_loop()
     runner = asyncio.ensure_future(agent.run(task))
     presses = 0
+    ended_by: list[int] = []
 
     def on_interrupt() -> None:
         nonlocal presses
@@ -202,32 +246,50 @@ async def run_with_interrupts(agent: Agent, task: str, console: Console) -> RunR
             agent.request_stop()
             console.print("[yellow]Stopping after this step (Ctrl-C again to abort now)...[/]")
         else:
+            ended_by.append(signal.SIGINT)
             runner.cancel()
 
-    with contextlib.suppress(NotImplementedError, RuntimeError):  # no signal handlers on this platform
-        loop.add_signal_handler(signal.SIGINT, on_interrupt)
+    def on_terminate(number: int) -> None:
+        ended_by.append(number)
+        agent.stop_reason = f"ended by {signal.Signals(number).name}"
+        runner.cancel()
+
+    handlers = {signal.SIGINT: on_interrupt}
+    for name in TERMINATING:
+        if hasattr(signal, name):
+            handlers[getattr(signal, name)] = functools.partial(on_terminate, getattr(signal, name))
+    for number, handler in handlers.items():
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # no such handlers here
+            loop.add_signal_handler(number, handler)
     try:
         return await runner
     except asyncio.CancelledError:
+        if ended_by and ended_by[0] != signal.SIGINT:
+            raise Interrupted(128 + ended_by[0]) from None
         return None
     finally:
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.remove_signal_handler(signal.SIGINT)
+        for number in handlers:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(number)
 
 
 def print_result(console: Console, result: RunResult | None) -> int:
     from rich.markup import escape
 
+    from anyres_agent.agent.cli.terminal import plain
+
     if result is None:
         console.print("[yellow]aborted[/]")
         return EXIT_INTERRUPTED
     color = {"success": "green", "failure": "red", "error": "red"}.get(result.status, "yellow")
-    console.print(f"[bold {color}]{result.status}[/]: {escape(result.reason)}")
+    console.print(f"[bold {color}]{result.status}[/]: {escape(plain(result.reason, one_line=True))}")
     if result.answer:
-        console.print(f"[bold]answer:[/] {escape(result.answer)}")
+        console.print(f"[bold]answer:[/] {escape(plain(result.answer, limit=4000))}")
     console.print(f"{result.steps} steps, {result.tokens} tokens, {result.seconds:.1f} s")
     if result.report is not None:
         console.print(f"report: {result.report}")
+    if result.record_error:
+        console.print(f"[red]not everything could be recorded:[/] {escape(result.record_error)}")
     if result.status == "success":
         return 0
     return EXIT_INTERRUPTED if "interrupted" in result.reason else 1
@@ -293,6 +355,40 @@ async def open_environment(settings: Settings, url: str | None) -> Any:
         raise UsageError(f"cannot open the {kind} environment: {' '.join(str(error).split())}") from None
 
 
+def check_record_dir(path: Path) -> None:
+    """--record must be a folder this process can write, found out before anything starts."""
+    import os
+    import tempfile
+
+    from anyres_agent.agent.cli import UsageError
+
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"--record {path} is a file, not a folder: name a new or empty folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        handle, probe = tempfile.mkstemp(dir=path, prefix=".write-check-")
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as error:
+        raise UsageError(
+            f"--record {path}: cannot write there ({error.strerror or error}); name a folder you can write to"
+        ) from None
+
+
+def check_endpoint(endpoint: str) -> None:
+    """--endpoint must be an http(s) URL; 'localhost:8000' reads as a URL scheme, so say how to write it."""
+    from urllib.parse import urlsplit
+
+    from anyres_agent.agent.cli import UsageError
+
+    parts = urlsplit(endpoint.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise UsageError(
+            f"--endpoint {endpoint!r} is not an http(s) URL: write it with its scheme, e.g. "
+            "--endpoint http://localhost:8000/v1"
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     import asyncio
     import time
@@ -303,9 +399,14 @@ def run(args: argparse.Namespace) -> int:
     from anyres_agent.agent.cli import UsageError
     from anyres_agent.agent.secrets import SecretError, SecretStore
 
+    if not args.task.strip():
+        raise UsageError("--task is empty: say what to do, e.g. --task 'Sign up as Ada on the demo site'")
     settings = settings_from_args(args)
     if settings.agent.record_dir is None:
         settings.agent.record_dir = Path("runs") / time.strftime("%Y%m%d-%H%M%S")
+    if settings.run.endpoint is not None:
+        check_endpoint(settings.run.endpoint)
+    check_record_dir(settings.agent.record_dir)
     try:
         secrets = SecretStore.load(file=settings.agent.secrets_file)
         secrets.require(args.task)
@@ -388,7 +489,12 @@ async def _main(task: str, settings: Settings, secrets: Any, console: Console) -
             env, backend, spec.family, config, confirm=terminal_confirm(console), secrets=secrets,
             on_event=progress_printer(console), settings=spec.settings, model_name=spec.source,
         )  # fmt: skip
-        return print_result(console, await run_with_interrupts(agent, task, console))
+        try:
+            result = await run_with_interrupts(agent, task, console)
+        except Interrupted as ended:
+            print_result(console, None)
+            return ended.code
+        return print_result(console, result)
     finally:
         if backend is not None:
             await backend.aclose()

@@ -79,7 +79,7 @@ class ModelProvider:
             self.choice.model,
             endpoint=self.choice.endpoint,
             family=self.choice.family,
-            server=self.choice.server,  # type: ignore[arg-type]
+            server=self.choice.server,
             min_pixels=self.choice.min_pixels,
             max_pixels=self.choice.max_pixels,
         )

@@ -44,6 +44,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
+from anyres_agent.agent.confirmation import recheck_approvals
 from anyres_agent.agent.graph.interrupts import interrupt_confirm
 from anyres_agent.agent.graph.registry import (
     GuiSession,
@@ -146,9 +147,16 @@ class GuiNodes:
         return node
 
     async def act(self, state: GuiGraphState, config: RunnableConfig) -> Command[str]:
-        """Checkpoint the write-ahead claim; `execute` runs the actions after it is saved."""
-        session, run, _ = await self._open(state, config)
+        """Checkpoint the write-ahead claim; `execute` runs the actions after it is saved. In a process
+        that never saw this screen (a resumed checkpoint), approved targets are read again first: if
+        one changed, the run goes back to confirm and the person is asked about what is there now."""
+        session, run, live = await self._open(state, config)
         assert run.step is not None, "act needs a step in flight"
+        ctx = live.context
+        resumed = ctx.observation is None and ctx.rechecked != run.step.index
+        if resumed and await recheck_approvals(run.step, ctx):
+            run.phase = "confirm"
+            return Command(update=write_run(run), goto="confirm")
         claim = RunClaim(run_id=run.run_id, step=run.step.index, session=session.id)
         return Command(update={"claim": claim}, goto="execute")
 
@@ -232,7 +240,7 @@ def gui_graph_builder(
     for name in LOOP_NODES:
         ends = (*targets, names[0]) if name == "guard" and names else targets
         builder.add_node(name, nodes.step(name), destinations=ends)
-    builder.add_node("act", nodes.act, destinations=("execute",))
+    builder.add_node("act", nodes.act, destinations=("execute", "confirm"))
     builder.add_node("execute", nodes.execute, destinations=targets)
     builder.add_node("finish", nodes.finish)
     builder.add_edge(START, "start")

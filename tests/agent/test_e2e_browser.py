@@ -15,6 +15,7 @@ from anyres_agent.agent.config import AgentConfig
 from anyres_agent.agent.demo_site import DemoSite
 from anyres_agent.agent.demo_site.script import DemoScript
 from anyres_agent.agent.guards import ConfirmationRequest, Decision
+from anyres_agent.agent.secrets import SecretStore
 from anyres_agent.environments.browser import BrowserEnvironment
 from anyres_agent.model.backends import ScriptedBackend
 from anyres_agent.model.conversation import ModelRequest, pixels
@@ -169,9 +170,10 @@ def test_a_declined_payment_is_never_clicked(arun: Run, chromium: Any, demo_site
     config = AgentConfig(confirm="ask")
     result, _, page = arun(
         _run(chromium, demo_site.page("checkout.html"), _checkout_script(fam), fam, config, confirm=confirm,
-             secrets={"DEMO_PW": "pw-for-the-demo"})
+             task="Pay for the plan with {{secret:DEMO_PW}}", secrets={"DEMO_PW": "pw-for-the-demo"})
     )  # fmt: skip
-    assert asked == ["types a secret", "thought mentions 'pay'"]
+    pay = f"the click lands on button \"Pay $42.00\" at {demo_site.page('checkout.html')} (mentions 'pay')"
+    assert asked == ["types a secret", pay]
     assert page["payment"] is None and "Payment received" not in page["text"]
     assert result.status == "failure"
 
@@ -190,7 +192,10 @@ def test_typing_into_the_password_field_asks_first_even_without_a_secret(
         _run(chromium, demo_site.page("checkout.html"), _checkout_script(fam, password="hunter2"), fam,
              AgentConfig(confirm="ask"), confirm=confirm)
     )  # fmt: skip
-    assert [(r.reason, r.action) for r in asked] == [("types into a password field", Type(text="hunter2"))]
+    field = f'field "Account password" at {demo_site.page("checkout.html")}'
+    assert [(r.reason, r.action) for r in asked] == [
+        (f"types into a password field ({field})", Type(text="hunter2"))
+    ]
     assert page["payment"] is None and result.status == "failure"  # declined: never typed, never paid
 
 
@@ -200,10 +205,11 @@ def test_a_secret_is_typed_but_never_reaches_the_model_or_the_files(
     fam = family("uitars15")
     secret = "Tr0ub4dor-and-3"
     config = AgentConfig(confirm="approve", record_dir=tmp_path / "run")
+    # --yes types a secret only on a host the user named: here the secret's own domain
+    store = SecretStore({"DEMO_PW": secret}, domains={"DEMO_PW": ["127.0.0.1"]})
     result, backend, page = arun(
         _run(chromium, demo_site.page("checkout.html"), _checkout_script(fam), fam, config,
-             task="Pay for the plan as Ada Lovelace with password {{secret:DEMO_PW}}",
-             secrets={"DEMO_PW": secret})
+             task="Pay for the plan as Ada Lovelace with password {{secret:DEMO_PW}}", secrets=store)
     )  # fmt: skip
     assert result.status == "success", result.reason
     assert page["payment"] == {"holder": "Ada Lovelace", "passwordLength": len(secret)}

@@ -14,6 +14,7 @@ from anyres_agent.agent.guards import (
     changed_fraction,
     thumbnail,
 )
+from anyres_agent.environments.base import Target
 from anyres_agent.tools import CallUser, Click, Finish, Scroll, Type
 
 
@@ -70,7 +71,8 @@ def test_risky_actions_are_named() -> None:
     assert assess_risk(Click(x=1, y=1), thought="Click Delete account", keywords=keywords)
     assert assess_risk(Click(x=1, y=1), thought="Open the payroll page", keywords=keywords) is None
     assert assess_risk(Type(text="{{secret:PW}}"), keywords=keywords) == "types a secret"
-    assert assess_risk(Type(text="abc"), focused_input_type="password", keywords=keywords)
+    password = Target(description='field "Password"', field="password")
+    assert assess_risk(Type(text="abc"), target=password, keywords=keywords)
     assert assess_risk(CallUser(message="solve the captcha"), keywords=keywords)
     assert assess_risk(Finish(message="I will not pay"), thought="pay", keywords=keywords) is None
 

@@ -20,7 +20,6 @@ from anyres_agent.agent.trajectory import (
     RunRecord,
     SentMessage,
     StepRecord,
-    TrajectoryError,
     TrajectoryRecorder,
     read_trajectory,
 )
@@ -98,17 +97,20 @@ def test_a_crashed_run_without_run_json_still_reports(tmp_path: Path) -> None:
     assert "may have crashed" in html
 
 
-def test_agent_report_names_a_damaged_file_instead_of_a_traceback(
+def test_agent_report_names_a_damaged_file_and_draws_it_as_a_gap(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from anyres_agent.agent.cli import main
 
     (tmp_path / "steps").mkdir()
     (tmp_path / "steps" / "0001.json").write_text('{"index": "one"}')
-    assert main(["report", str(tmp_path)]) == 2
+    assert main(["report", str(tmp_path)]) == 0
     err = capsys.readouterr().err
-    assert err.startswith(f"agent report: {tmp_path / 'steps' / '0001.json'} is not a valid StepRecord file")
+    damaged = f"{tmp_path / 'steps' / '0001.json'} is not a valid StepRecord file"
+    assert err.startswith(f"agent report: step 1 is a gap: {damaged}")
     assert "Traceback" not in err
+    assert "Step 1 — could not be read" in (tmp_path / "report.html").read_text()
+    assert main(["report", str(tmp_path / "nowhere")]) == 2  # not a trajectory at all: a usage error
 
 
 def test_report_draws_a_pointless_scroll_at_the_centre_and_never_prints_odd_coordinates(
@@ -123,10 +125,11 @@ def test_report_draws_a_pointless_scroll_at_the_centre_and_never_prints_odd_coor
     html = write_report(recorder.root).read_text(encoding="utf-8")
     assert '<circle cx="400" cy="300"' in html  # the scroll, at the centre of 800x600
     assert html.count('id="arrow-1"') == 1 and html.count('id="arrow-2"') == 1
-    # an edited step file whose action is not a valid action never reaches markup
+    # an edited step file whose action is not a valid action never reaches markup: it is a gap
     step_file = recorder.root / "steps" / "0002.json"
     tampered = json.loads(step_file.read_text())
     tampered["actions"][0]["action"]["x"] = '1"/><foreignObject>'
     step_file.write_text(json.dumps(tampered))
-    with pytest.raises(TrajectoryError):
-        write_report(recorder.root)
+    html = write_report(recorder.root).read_text(encoding="utf-8")
+    assert "<foreignObject>" not in html and "foreignObject" not in html.replace("&lt;foreignObject&gt;", "")
+    assert "Step 2 — could not be read" in html and '<circle cx="400" cy="300"' in html

@@ -3,8 +3,9 @@
 Requests are a 4-hex-digit length plus a command; replies are OKAY or FAIL plus a length-prefixed
 message. After `host:tport:serial:X` (OKAY + 8-byte transport id) the same socket carries one
 `shell:`/`exec:` service whose raw output ends when the socket closes. Each fake device serves a
-PNG for `screencap -p` and records every `input`/`am`/`monkey`/`cmd`/`ime` command it receives, as
-argv lists parsed like a shell would. Devices can be made offline, unauthorized or vanish.
+PNG for `screencap -p`, a view hierarchy for `uiautomator dump /dev/tty` (`ui_xml`, in the dump's own
+format), and records every `input`/`am`/`monkey`/`cmd`/`ime` command it receives, as argv lists parsed
+like a shell would. Devices can be made offline, unauthorized or vanish.
 """
 
 from __future__ import annotations
@@ -21,6 +22,49 @@ from dataclasses import dataclass, field
 from PIL import Image
 
 ADB_KEYBOARD = "com.android.adbkeyboard/.AdbIME"
+# What `uiautomator dump` writes, attribute for attribute, and the line it ends with ("hierchary" is
+# its own spelling): AccessibilityNodeInfoDumper.java and DumpCommand.java in AOSP's
+# platform/frameworks/testing (uiautomator/); `adb exec-out uiautomator dump /dev/tty` prints both.
+UI_NODE = (
+    '<node index="{index}" text="{text}" resource-id="{rid}" class="{cls}" package="{package}" '
+    'content-desc="{desc}" checkable="false" checked="false" clickable="{clickable}" enabled="true" '
+    'focusable="{focusable}" focused="{focused}" scrollable="false" long-clickable="false" '
+    'password="{password}" selected="false" bounds="[{x1},{y1}][{x2},{y2}]"'
+)
+DUMP_TRAILER = "UI hierchary dumped to: /dev/tty\n"
+
+
+def ui_node(
+    bounds: tuple[int, int, int, int],
+    *,
+    text: str = "",
+    cls: str = "android.widget.TextView",
+    package: str = "com.example.bank",
+    desc: str = "",
+    rid: str = "",
+    clickable: bool = False,
+    focused: bool = False,
+    password: bool = False,
+    index: int = 0,
+    children: str = "",
+) -> str:
+    """One node of a uiautomator dump (bool attributes as the dumper writes them)."""
+    x1, y1, x2, y2 = bounds
+    head = UI_NODE.format(
+        index=index, text=text, rid=rid, cls=cls, package=package, desc=desc,
+        clickable=str(clickable).lower(), focusable=str(clickable or focused).lower(),
+        focused=str(focused).lower(), password=str(password).lower(), x1=x1, y1=y1, x2=x2, y2=y2,
+    )  # fmt: skip
+    return f"{head}>{children}</node>" if children else f"{head} />"
+
+
+def ui_dump(*nodes: str, size: tuple[int, int] = (1080, 2400)) -> str:
+    """A whole dump: the root FrameLayout holding `nodes`."""
+    root = ui_node((0, 0, *size), cls="android.widget.FrameLayout", children="".join(nodes))
+    head = "<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>"
+    return f'{head}<hierarchy rotation="0">{root}</hierarchy>'
+
+
 LATIN_IME = "com.android.inputmethod.latin/.LatinIME"
 
 
@@ -50,6 +94,7 @@ class FakeDevice:
     commands: list[list[str]] = field(default_factory=list)
     typed: list[str] = field(default_factory=list)
     screencaps: int = 0
+    ui_xml: str = field(default_factory=ui_dump)
 
     def size(self) -> tuple[int, int]:
         width, height = self.override_size or self.natural_size
@@ -65,6 +110,8 @@ class FakeDevice:
         if argv[:2] == ["screencap", "-p"]:
             self.screencaps += 1
             return self.png()
+        if argv[:3] == ["uiautomator", "dump", "/dev/tty"]:
+            return (self.ui_xml + DUMP_TRAILER).encode()
         if head == ["wm", "size"]:
             width, height = self.natural_size
             text = f"Physical size: {width}x{height}\n"

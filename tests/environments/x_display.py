@@ -61,8 +61,11 @@ class XScreen:
         """Start Xvfb and, with `app`, `program` (argv: state file, width, height, *args) on it."""
         self.width, self.height = width, height
         read_fd, write_fd = os.pipe()
+        # -noreset: Xvfb otherwise resets when its last client leaves, and a client connecting meanwhile
+        # is refused ("connection lost"): a test that closes the desktop and opens it again hit that
+        command = ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", f"{width}x{height}x24"]
         self.xvfb = subprocess.Popen(
-            ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp"],
+            [*command, "-nolisten", "tcp", "-noreset"],
             pass_fds=(write_fd,),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

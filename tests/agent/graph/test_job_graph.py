@@ -46,6 +46,17 @@ def _run_the_job(
     return arun(scenario())
 
 
+REASONS = [
+    "the click lands on link \"Go to checkout\" at SITE/welcome.html (mentions 'checkout')",
+    "types a secret",
+    "the click lands on button \"Pay $42.00\" at SITE/checkout.html (mentions 'pay')",
+]
+
+
+def _reasons(questions: list[dict[str, Any]], site: DemoSite) -> list[str]:
+    return [q["reason"].replace(site.url.rstrip("/"), "SITE") for q in questions]
+
+
 def test_the_planner_splits_the_job_and_approved_interrupts_let_the_gui_node_pay(
     arun: Any, chromium: Any, demo_site: DemoSite, tmp_path: Path
 ) -> None:
@@ -56,8 +67,9 @@ def test_the_planner_splits_the_job_and_approved_interrupts_let_the_gui_node_pay
     assert final["subtasks"] == [] and final["verdict"] == "done: 2 screen tasks succeeded"
     assert page == {"url": "/checkout.html", "payment": {"holder": "Ada Lovelace", "passwordLength": 21}}
     # the person saw each risky action as plain JSON, with the screenshot the model was looking at
-    assert [q["reason"] for q in questions] == ["types a secret", "thought mentions 'pay'"]
-    assert questions[0]["action"] == {"type": "type", "text": "{{secret:DEMO_PW}}"}
+    # the guard judges what each click lands on: the checkout link and the Pay button name risk words
+    assert _reasons(questions, demo_site) == REASONS
+    assert questions[1]["action"] == {"type": "type", "text": "{{secret:DEMO_PW}}"}
     assert all(Path(q["screenshot"]).is_file() for q in questions)
     json.dumps(questions)
     # per-step events streamed through the parent graph's custom stream
@@ -79,7 +91,7 @@ def test_a_rejected_payment_is_never_clicked_and_the_verifier_sees_the_failure(
     signup, payment = final["gui_results"]
     assert signup["status"] == "success"
     assert payment["status"] == "failure" and payment["reason"] == "Not paid."
-    assert [q["reason"] for q in questions] == ["types a secret", "thought mentions 'pay'"]
+    assert _reasons(questions, demo_site) == REASONS
     assert page["payment"] is None  # the Pay click never reached the page
     assert final["verdict"].startswith("failed: 'Go to checkout")
 
