@@ -20,11 +20,13 @@ from anyres_agent.tools.actions import (
     OpenApp,
     Scroll,
     Swipe,
+    ToolCall,
     Type,
     Wait,
     scroll_vector,
     swipe_end_for_scroll,
 )
+from anyres_agent.tools.custom import NO_TOOLS, Tool, Toolbox
 from anyres_agent.tools.keys import KNOWN_KEYS, UnknownKeyError, normalize_key, split_combo
 from anyres_agent.tools.schema import (
     InvalidActionError,
@@ -40,6 +42,7 @@ __all__ = [
     "ACTION_TYPES",
     "ALL_ACTION_NAMES",
     "KNOWN_KEYS",
+    "NO_TOOLS",
     "Action",
     "Answer",
     "Back",
@@ -57,6 +60,9 @@ __all__ = [
     "OpenApp",
     "Scroll",
     "Swipe",
+    "Tool",
+    "ToolCall",
+    "Toolbox",
     "Type",
     "UnknownKeyError",
     "Wait",

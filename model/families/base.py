@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from anyres_agent.model.answer import Box, ParsedAnswer
 from anyres_agent.model.conversation import ImageLike, Message
 from anyres_agent.model.frame import CoordinateSpace, Frame
-from anyres_agent.tools import Action
+from anyres_agent.tools import NO_TOOLS, Action, Toolbox
 
 
 class HistoryStep(BaseModel):
@@ -57,16 +57,24 @@ class Family(Protocol):
         screenshot: ImageLike,
         history: Sequence[HistoryStep] = (),
         notes: Sequence[str] = (),
+        tools: Toolbox = NO_TOOLS,
     ) -> list[Message]:
-        """The full conversation for the next step; `screenshot` is already resized to the frame."""
+        """The full conversation for the next step; `screenshot` is already resized to the frame.
+        `tools` (custom tools) are offered in the family's format; none leaves the prompt official."""
         ...
 
     def grounding_messages(self, *, instruction: str, frame: Frame, screenshot: ImageLike) -> list[Message]:
         """One-call grounding: 'where is <instruction>?' in the family's grounding prompt."""
         ...
 
-    def parse(self, text: str, frame: Frame, *, clamp: bool = False) -> ParsedAnswer:
-        """Actions in screen space, or raise model.answer.ParseError."""
+    def parse(
+        self, text: str, frame: Frame, *, clamp: bool = False, tools: Toolbox = NO_TOOLS
+    ) -> ParsedAnswer:
+        """Actions in screen space (custom tool calls as `ToolCall`), or raise model.answer.ParseError."""
+        ...
+
+    def check_tools(self, tools: Toolbox) -> None:
+        """Raise ValueError when a custom tool is named like one of the family's own actions."""
         ...
 
     def parse_grounding(self, text: str, frame: Frame, *, clamp: bool = False) -> Box:

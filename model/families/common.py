@@ -19,6 +19,7 @@ from anyres_agent.model.families.base import HistoryStep
 from anyres_agent.model.families.textparse import LiteralError, as_numbers, bounded, strip_chat_tokens
 from anyres_agent.model.frame import CoordinateSpace, Frame, FrameError
 from anyres_agent.tools import (
+    NO_TOOLS,
     Action,
     InvalidActionError,
     Scroll,
@@ -28,6 +29,7 @@ from anyres_agent.tools import (
     scroll_vector,
     split_combo,
 )
+from anyres_agent.tools.custom import Toolbox
 
 SCROLL_FRACTION = 0.5
 """A direction-only scroll ('scroll down') moves half the screen height (or width): enough to
@@ -64,6 +66,14 @@ def make_action(name: str, /, **arguments: Any) -> Action:
     try:
         return action_from_call(name, arguments)
     except (InvalidActionError, UnknownKeyError) as error:
+        raise fail(str(error)) from None
+
+
+def tool_action(tools: Toolbox, name: str, arguments: Any) -> Action:
+    """A custom tool's call, validated against its arguments model; a bad one is a ParseError."""
+    try:
+        return tools.call(name, arguments)
+    except InvalidActionError as error:
         raise fail(str(error)) from None
 
 
@@ -136,6 +146,8 @@ class FamilyBase:
     max_pixels: ClassVar[int]
     format_hint: ClassVar[str]
     decimals: ClassVar[int] = 0
+    call_names: ClassVar[frozenset[str]] = frozenset()
+    """The words this family's model uses for its own actions: no custom tool may take one."""
 
     def __repr__(self) -> str:
         return f"<family {self.name}: {self.space}, factor {self.factor}>"
@@ -215,13 +227,16 @@ class FamilyBase:
         return _short(mx, self.decimals, frame.screen_width), _short(my, self.decimals, frame.screen_height)
 
     # --- parse ---------------------------------------------------------------------------
-    def parse(self, text: str, frame: Frame, *, clamp: bool = False) -> ParsedAnswer:
-        """Actions in screen space, or a ParseError whose message tells the model what to fix."""
+    def parse(
+        self, text: str, frame: Frame, *, clamp: bool = False, tools: Toolbox = NO_TOOLS
+    ) -> ParsedAnswer:
+        """Actions in screen space, or a ParseError whose message tells the model what to fix.
+        `tools`: the custom tools the model was offered (their calls become `ToolCall`s)."""
         if not isinstance(text, str):
             raise fail(f"the answer must be text, got {type(text).__name__}")
         cleaned = strip_chat_tokens(bounded(text))
         try:
-            thought, steps = self._parse(cleaned, frame, clamp)
+            thought, steps = self._parse(cleaned, frame, clamp, tools)
         except ParseFailure as error:
             raise ParseError(one_line(str(error)), raw=text) from None
         except ParseError as error:
@@ -241,31 +256,41 @@ class FamilyBase:
         except ParseError as error:
             raise ParseError(str(error), raw=text) from None
 
-    def _parse(self, text: str, frame: Frame, clamp: bool) -> tuple[str, list[GroundedAction]]:
+    def _parse(
+        self, text: str, frame: Frame, clamp: bool, tools: Toolbox
+    ) -> tuple[str, list[GroundedAction]]:
         raise NotImplementedError
 
     def _parse_grounding(self, text: str, frame: Frame, clamp: bool) -> Box:
         raise NotImplementedError
 
     # --- prompts -------------------------------------------------------------------------
-    def system_prompt(self, actions: frozenset[str], frame: Frame) -> str:
+    def system_prompt(self, actions: frozenset[str], frame: Frame, tools: Toolbox = NO_TOOLS) -> str:
         raise NotImplementedError
 
-    def _cached_system_prompt(self, actions: frozenset[str], frame: Frame) -> str:
-        """The system prompt depends only on the action set and the frame, which rarely change
-        within a run; rendering its tool schema every step is wasted work."""
-        cache: dict[tuple[frozenset[str], Frame], str] = self.__dict__.setdefault("_system_prompts", {})
-        key = (actions, frame)
+    def _cached_system_prompt(self, actions: frozenset[str], frame: Frame, tools: Toolbox = NO_TOOLS) -> str:
+        """The system prompt depends only on the action set, the frame and the custom tools, which
+        rarely change within a run; rendering its tool schema every step is wasted work."""
+        cache: dict[tuple[frozenset[str], Frame, tuple[str, ...]], str] = self.__dict__.setdefault(
+            "_system_prompts", {}
+        )
+        key = (actions, frame, tools.key)
         if key not in cache:
             if len(cache) >= 64:
                 cache.clear()
-            cache[key] = self.system_prompt(actions, frame)
+            cache[key] = self.system_prompt(actions, frame, tools)
         return cache[key]
 
-    def opening(self, task: str, actions: frozenset[str], frame: Frame) -> tuple[str, str]:
+    def opening(
+        self, task: str, actions: frozenset[str], frame: Frame, tools: Toolbox = NO_TOOLS
+    ) -> tuple[str, str]:
         """The system turn and the text that opens the user turn; families trained without a
         system turn (UI-TARS, ShowUI) put their prompt in the user text instead."""
-        return self._cached_system_prompt(actions, frame), self.task_text(task)
+        return self._cached_system_prompt(actions, frame, tools), self.task_text(task)
+
+    def check_tools(self, tools: Toolbox) -> None:
+        """Refuse custom tools named like one of this family's own actions (raises ValueError)."""
+        tools.check_names(self.call_names, self.name)
 
     def task_text(self, task: str) -> str:
         return f"Task: {task}"
@@ -294,10 +319,11 @@ class FamilyBase:
         screenshot: ImageLike,
         history: Sequence[HistoryStep] = (),
         notes: Sequence[str] = (),
+        tools: Toolbox = NO_TOOLS,
     ) -> list[Message]:
         """System prompt, task, history (text for dropped screenshots, images for kept ones), notes,
-        then the current screenshot."""
-        system, opening = self.opening(task, actions, frame)
+        then the current screenshot. `tools`: custom tools, offered in the family's own format."""
+        system, opening = self.opening(task, actions, frame, tools)
         return assemble(
             system=system,
             task=opening,

@@ -27,11 +27,12 @@ from anyres_agent.model.families.common import (
     scroll_direction,
     split_keys,
     text_action,
+    tool_action,
     wait_seconds,
 )
 from anyres_agent.model.families.textparse import MAX_CALLS, LiteralError, as_numbers, numbers, parse_literal
 from anyres_agent.model.frame import QWEN_FACTOR, Frame
-from anyres_agent.tools import Action, swipe_end_for_scroll
+from anyres_agent.tools import NO_TOOLS, Action, Tool, Toolbox, swipe_end_for_scroll
 
 SHOWUI_MIN_PIXELS = 256 * 28 * 28
 SHOWUI_MAX_PIXELS = 1344 * 28 * 28
@@ -81,6 +82,23 @@ _FIXED |= {"ENTER": ("key", {"keys": ["enter"]}), "ESC": ("key", {"keys": ["esca
 _FIXED |= {"COPY": ("key", {"keys": ["ctrl", "c"]})}
 
 
+KINDS = frozenset(
+    {"CLICK", "INPUT", "HOVER", "ANSWER", "ENTER", "KEY", "SCROLL", "SELECT_TEXT", "SWIPE", "PRESS",
+     "LONG_PRESS", "NAVIGATE", "BACK", "HOME", "OPEN_APP", "WAIT", "CHOOSE", "CALL_USER", "FINISH", "STOP",
+     "TERMINATE", "DRAG", "ESC", "COPY"} | set(_CLICKS)
+)  # fmt: skip
+"""Every action word the parser reads: a custom tool may not take one."""
+
+
+def tool_space_line(tool: Tool) -> str:
+    """A custom tool in ShowUI's action-space wording: its arguments travel in `value` as a dict."""
+    fields = ", ".join(f"'{name}': ..." for name in tool.field_names())
+    return (
+        f"`{tool.name.upper()}`: {tool.description} The value is a dict of its arguments "
+        f"{{{fields}}} and the position is not applicable."
+    )
+
+
 def _without_position(kind: str, text: str, value: Any) -> Action | None:
     """The action for a kind that takes no position (None for one that does, or an unknown one)."""
     if kind.lower() in _TEXT_KINDS:
@@ -110,11 +128,13 @@ class ShowUI(FamilyBase):
     max_pixels = SHOWUI_MAX_PIXELS
     decimals = 2
     format_hint = "answer with {'action': 'CLICK', 'value': None, 'position': [x, y]} (x and y from 0 to 1)"
+    call_names = frozenset(kind.lower() for kind in KINDS)
 
     # --- prompts -------------------------------------------------------------------------
-    def prompt(self, actions: frozenset[str]) -> str:
+    def prompt(self, actions: frozenset[str], tools: Toolbox = NO_TOOLS) -> str:
         app = "phone" if actions & {"swipe", "long_press", "open_app"} else "web"
         lines = [line for key, items in SPACE.items() if key in actions or key == "finish" for line in items]
+        lines += [tool_space_line(tool) for tool in tools]
         space = "\n".join(f"{i}. {line}" for i, line in enumerate(lines, start=1))
         return (
             f"You are an assistant trained to navigate the {app} screen. \nGiven a task instruction, a screen "
@@ -122,19 +142,23 @@ class ShowUI(FamilyBase):
             f"observation. \nHere is the action space:\n{space}\n" + NAV_FORMAT
         )
 
-    def system_prompt(self, actions: frozenset[str], frame: Frame) -> str:
-        return self.prompt(actions)
+    def system_prompt(self, actions: frozenset[str], frame: Frame, tools: Toolbox = NO_TOOLS) -> str:
+        return self.prompt(actions, tools)
 
-    def opening(self, task: str, actions: frozenset[str], frame: Frame) -> tuple[str, str]:
+    def opening(
+        self, task: str, actions: frozenset[str], frame: Frame, tools: Toolbox = NO_TOOLS
+    ) -> tuple[str, str]:
         """ShowUI's README puts the prompt, the task and the screenshot in one user turn."""
-        return "", self.prompt(actions) + f"\nTask: {task}"
+        return "", self.prompt(actions, tools) + f"\nTask: {task}"
 
     def grounding_messages(self, *, instruction: str, frame: Frame, screenshot: ImageLike) -> list[Message]:
         content = [TextPart(text=GROUNDING_SYSTEM), ImagePart(image=screenshot), TextPart(text=instruction)]
         return [Message(role="user", content=content)]
 
     # --- parse ---------------------------------------------------------------------------
-    def _parse(self, text: str, frame: Frame, clamp: bool) -> tuple[str, list[GroundedAction]]:
+    def _parse(
+        self, text: str, frame: Frame, clamp: bool, tools: Toolbox
+    ) -> tuple[str, list[GroundedAction]]:
         """Every action dict in the answer; other braces (prose, a context dict) are skipped, and the
         first of them is the error only when no action dict is found at all."""
         steps: list[GroundedAction] = []
@@ -156,15 +180,27 @@ class ShowUI(FamilyBase):
                 skipped = skipped or f"each action must be a dict with an 'action' key: {self.format_hint}"
                 continue
             first = match.start() if first < 0 else first
-            steps.extend(self._steps(value, frame, clamp))
+            steps.extend(self._steps(value, frame, clamp, tools))
         if not steps and skipped is not None:
             raise fail(skipped)
         thought = text[:first].strip().strip("[").strip() if first > 0 else ""
         return thought, steps
 
-    def _steps(self, item: dict[str, Any], frame: Frame, clamp: bool) -> list[GroundedAction]:
+    def _steps(
+        self, item: dict[str, Any], frame: Frame, clamp: bool, tools: Toolbox = NO_TOOLS
+    ) -> list[GroundedAction]:
         kind = str(item.get("action", "")).strip().upper().replace(" ", "_")
         value = item.get("value")
+        if kind.lower() in tools:  # a custom tool: its arguments in `value` (one bare value: the first)
+            fields = tools.get(kind.lower()).field_names()
+            arguments = (
+                value
+                if isinstance(value, dict)
+                else {fields[0]: value}
+                if fields and value is not None
+                else {}
+            )
+            return [GroundedAction(action=tool_action(tools, kind.lower(), arguments))]
         text = "" if value is None else str(value)
         action = _without_position(kind, text, value)
         if action is not None:
@@ -261,6 +297,8 @@ class ShowUI(FamilyBase):
 
     def _render_one(self, a: Action, frame: Frame) -> str:
         item = self._item
+        if a.type == "tool":
+            return item(a.name.upper(), dict(a.arguments), None)
         if a.type == "click":
             kind = click_name(self.name, _CLICK_KINDS, a)
             return item(kind, None, self._pos(frame, a.x, a.y))

@@ -26,11 +26,12 @@ from anyres_agent.model.families.common import (
     scroll_direction,
     split_keys,
     text_action,
+    tool_action,
     wait_seconds,
 )
 from anyres_agent.model.families.textparse import find_calls, first_call, numbers, split_think
 from anyres_agent.model.frame import Frame
-from anyres_agent.tools import Action, swipe_end_for_scroll
+from anyres_agent.tools import NO_TOOLS, Action, Tool, Toolbox, swipe_end_for_scroll
 
 NAMES = frozenset(
     {
@@ -88,11 +89,24 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n")
 
 
+def _literal(value: Any) -> str:
+    """A JSON value as UI-TARS writes call arguments: quoted text; numbers, True/False/None, lists and
+    dicts as the Python literals the parser reads back."""
+    return f"'{_escape(value)}'" if isinstance(value, str) else repr(value)
+
+
+def tool_line(tool: Tool) -> str:
+    """A custom tool in the action-space list: `name(arg='')` and its description as a comment."""
+    args = ", ".join(f"{field}=''" for field in tool.field_names())
+    return f"{tool.name}({args}) # {tool.description}"
+
+
 class ThoughtActionFamily(FamilyBase):
     """The UI-TARS answer grammar; subclasses choose the point syntax and the coordinate space."""
 
     language: ClassVar[str] = "English"
     format_hint = "answer with Thought: ... then Action: click(start_box='(x,y)')"
+    call_names = NAMES
 
     point_format: ClassVar[str]
     """How the model writes a point, with {x} and {y} in its model space."""
@@ -104,10 +118,11 @@ class ThoughtActionFamily(FamilyBase):
         mx, my = self.to_model(frame, x, y)
         return self.point_format.format(x=mx, y=my)
 
-    def action_lines(self, actions: frozenset[str]) -> list[str]:
+    def action_lines(self, actions: frozenset[str], tools: Toolbox = NO_TOOLS) -> list[str]:
+        """The official lines for the allowed actions, then one line per custom tool."""
         return [
             line for key, lines in self.lines.items() if key in actions or key == "finish" for line in lines
-        ]
+        ] + [tool_line(tool) for tool in tools]
 
     def grounding_template(self) -> str:
         return (
@@ -117,8 +132,8 @@ class ThoughtActionFamily(FamilyBase):
         )
 
     # --- prompts -------------------------------------------------------------------------
-    def prompt(self, actions: frozenset[str], task: str) -> str:
-        lines = "\n".join(self.action_lines(actions))
+    def prompt(self, actions: frozenset[str], task: str, tools: Toolbox = NO_TOOLS) -> str:
+        lines = "\n".join(self.action_lines(actions, tools))
         return (
             "You are a GUI agent. You are given a task and your action history, with screenshots. You need "
             "to perform the next action to complete the task.\n\n## Output Format\n```\nThought: ...\n"
@@ -127,25 +142,35 @@ class ThoughtActionFamily(FamilyBase):
             f"one sentence in `Thought` part.\n\n## User Instruction\n{task}\n"
         )
 
-    def system_prompt(self, actions: frozenset[str], frame: Frame) -> str:
-        return self.prompt(actions, "{instruction}")
+    def system_prompt(self, actions: frozenset[str], frame: Frame, tools: Toolbox = NO_TOOLS) -> str:
+        return self.prompt(actions, "{instruction}", tools)
 
-    def opening(self, task: str, actions: frozenset[str], frame: Frame) -> tuple[str, str]:
+    def opening(
+        self, task: str, actions: frozenset[str], frame: Frame, tools: Toolbox = NO_TOOLS
+    ) -> tuple[str, str]:
         """UI-TARS has no system turn: the template with the task opens the user turn."""
-        return "", self.prompt(actions, task)
+        return "", self.prompt(actions, task, tools)
 
     def grounding_messages(self, *, instruction: str, frame: Frame, screenshot: ImageLike) -> list[Message]:
         text = self.grounding_template().replace("{instruction}", instruction)
         return [Message(role="user", content=[TextPart(text=text), ImagePart(image=screenshot)])]
 
     # --- parse ---------------------------------------------------------------------------
-    def _split(self, text: str) -> tuple[str, str]:
+    @staticmethod
+    def _tool(tools: Toolbox, name: str, kwargs: dict[str, Any], args: list[Any]) -> Action:
+        """A custom tool's call; positional arguments fill its fields in order."""
+        fields = tools.get(name).field_names()
+        if len(args) > len(fields):
+            raise fail(f"{name} takes {len(fields)} argument(s): {', '.join(fields) or 'none'}")
+        return tool_action(tools, name, {**dict(zip(fields, args, strict=False)), **kwargs})
+
+    def _split(self, text: str, tools: Toolbox = NO_TOOLS) -> tuple[str, str]:
         thinking, text = split_think(text)
         mark = _ACTION.search(text) if "ction" in text or "CTION" in text else None
         if mark is not None:
             head, section = text[: mark.start()], text[mark.end() :]
         else:  # hallucinated format without "Action:": take the first known call onwards
-            start = first_call(text, NAMES)
+            start = first_call(text, NAMES | tools.names)
             head, section = text[:start], text[start:]
         label = _THOUGHT.search(head) if ":" in head or "：" in head else None
         thought = head[label.end() :] if label is not None else head
@@ -154,11 +179,17 @@ class ThoughtActionFamily(FamilyBase):
         )  # Reflection:, Action_Summary:
         return "\n".join(t for t in (thinking, thought.strip()) if t), section
 
-    def _parse(self, text: str, frame: Frame, clamp: bool) -> tuple[str, list[GroundedAction]]:
-        thought, section = self._split(text)
+    def _parse(
+        self, text: str, frame: Frame, clamp: bool, tools: Toolbox
+    ) -> tuple[str, list[GroundedAction]]:
+        thought, section = self._split(text, tools)
         steps = [
-            GroundedAction(action=self._action(name.lower(), kwargs, args, frame, clamp))
-            for name, kwargs, args in find_calls(section, NAMES)
+            GroundedAction(
+                action=self._tool(tools, name.lower(), kwargs, args)
+                if name.lower() in tools
+                else self._action(name.lower(), kwargs, args, frame, clamp)
+            )
+            for name, kwargs, args in find_calls(section, NAMES | tools.names)
         ]
         if not steps and section.strip():
             word = (section.strip().split("(")[0].split() or [section.strip()[:20]])[0][:40]
@@ -229,6 +260,8 @@ class ThoughtActionFamily(FamilyBase):
 
     def _call(self, a: Action, frame: Frame) -> str:
         p = self.point_text
+        if a.type == "tool":
+            return f"{a.name}({', '.join(f'{k}={_literal(v)}' for k, v in a.arguments.items())})"
         if a.type == "click":
             name = click_name(self.name, _RENDER_CLICKS, a)
             return f"{name}({self.start_key}='{p(frame, a.x, a.y)}')"

@@ -29,6 +29,7 @@ from anyres_agent.model.families.common import (
     scroll_amount,
     split_keys,
     text_action,
+    tool_action,
     wait_seconds,
 )
 from anyres_agent.model.families.textparse import (
@@ -41,7 +42,7 @@ from anyres_agent.model.families.textparse import (
 )
 from anyres_agent.model.families.toolschema import COMPUTER_ACTIONS, nous_system_prompt, tool_schema
 from anyres_agent.model.frame import Frame
-from anyres_agent.tools import Action
+from anyres_agent.tools import NO_TOOLS, Action, Toolbox
 
 _BUTTONS = {"left_click": ("left", 1), "right_click": ("right", 1), "middle_click": ("middle", 1)}
 _BUTTONS |= {"double_click": ("left", 2), "triple_click": ("left", 3)}
@@ -101,6 +102,7 @@ class ToolCallFamily(FamilyBase):
         'answer with <tool_call>\n{"name": "computer_use", "arguments": {"action": "left_click", '
         '"coordinate": [x, y]}}\n</tool_call>'
     )
+    call_names = frozenset({"computer_use", "mobile_use"})
 
     def declared_size(self, frame: Frame) -> tuple[int, int]:
         raise NotImplementedError
@@ -109,8 +111,10 @@ class ToolCallFamily(FamilyBase):
     def tool_schema(self, actions: frozenset[str], frame: Frame) -> dict[str, Any]:
         return tool_schema(actions, self.declared_size(frame))
 
-    def system_prompt(self, actions: frozenset[str], frame: Frame) -> str:
-        return nous_system_prompt(self.tool_schema(actions, frame))
+    def system_prompt(self, actions: frozenset[str], frame: Frame, tools: Toolbox = NO_TOOLS) -> str:
+        """The cookbook's tool, then each custom tool's function schema (one JSON per line, as
+        Qwen-Agent lists several tools)."""
+        return nous_system_prompt(self.tool_schema(actions, frame), [t.function_schema() for t in tools])
 
     def task_text(self, task: str) -> str:
         return f"The user query: {task}"
@@ -122,7 +126,11 @@ class ToolCallFamily(FamilyBase):
         return [Message.text("system", system), user]
 
     # --- parse ---------------------------------------------------------------------------
-    def _calls(self, text: str) -> tuple[str, list[dict[str, Any]]]:
+    def _calls(
+        self, text: str, tools: Toolbox = NO_TOOLS
+    ) -> tuple[str, list[tuple[str | None, dict[str, Any]]]]:
+        """The thought and each call as (custom tool name, its arguments), or (None, the cookbook
+        tool's arguments with their "action")."""
         thinking, text = split_think(text)
         blocks: list[str] = []
         outside: list[str] = []
@@ -155,11 +163,16 @@ class ToolCallFamily(FamilyBase):
                 blocks.append(text[match.start() : end])
                 pos = max(end, match.end())
             outside.append(text[pos:])
-        calls: list[dict[str, Any]] = []
+        calls: list[tuple[str | None, dict[str, Any]]] = []
         for block in blocks:
             value = parse_object(block)
             for item in value if isinstance(value, list) else [value]:
-                calls.append(self._arguments(item))
+                name = item.get("name") if isinstance(item, dict) else None
+                if isinstance(name, str) and name in tools:
+                    args = item.get("arguments", item.get("parameters"))
+                    calls.append((name, parse_object(args) if isinstance(args, str) else args or {}))
+                else:
+                    calls.append((None, self._arguments(item)))
         thought = "\n".join(
             p for p in [thinking, *(o.replace("```json", "").replace("```", "") for o in outside)]
         )
@@ -180,11 +193,16 @@ class ToolCallFamily(FamilyBase):
             raise fail(f'the arguments need an "action", got keys {sorted(args)[:8]}')
         return args
 
-    def _parse(self, text: str, frame: Frame, clamp: bool) -> tuple[str, list[GroundedAction]]:
-        thought, calls = self._calls(text)
+    def _parse(
+        self, text: str, frame: Frame, clamp: bool, tools: Toolbox
+    ) -> tuple[str, list[GroundedAction]]:
+        thought, calls = self._calls(text, tools)
         steps: list[GroundedAction] = []
         cursor: tuple[int, int] | None = None
-        for args in calls:
+        for tool, args in calls:
+            if tool is not None:
+                steps.append(GroundedAction(action=tool_action(tools, tool, args)))
+                continue
             action = str(args.get("action", "")).strip().lower()
             coordinate = args.get("coordinate")
             point = (
@@ -293,7 +311,7 @@ class ToolCallFamily(FamilyBase):
             if value is not None and isinstance(value, list) and len(as_numbers(value)) in (2, 4):
                 return self.box(frame, value, clamp=clamp)
         _, calls = self._calls(rest)
-        for args in calls:
+        for _tool, args in calls:
             if "coordinate" in args:
                 return self.box(frame, args["coordinate"], clamp=clamp)
         raise fail(
@@ -320,6 +338,8 @@ class ToolCallFamily(FamilyBase):
 
     def _render_one(self, a: Action, frame: Frame) -> list[tuple[str, dict[str, Any]]]:
         pc, mu = "computer_use", "mobile_use"
+        if a.type == "tool":
+            return [(a.name, dict(a.arguments))]
         if a.type in _TEXT_RENDER:
             return [
                 (mu if a.type == "open_app" else pc, {"action": _TEXT_RENDER[a.type], "text": action_text(a)})

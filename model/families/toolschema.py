@@ -10,6 +10,7 @@ loop allows, plus tools actions the cookbook lacks (navigate, back, ...) when th
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 COMPUTER_ACTIONS = {
@@ -162,9 +163,10 @@ def tool_schema(actions: frozenset[str], declared: tuple[int, int]) -> dict[str,
     }
 
 
-def nous_system_prompt(schema: dict[str, Any]) -> str:
-    """Qwen-Agent's NousFnCallPrompt system block around one tool schema (cookbook output, verbatim)."""
-    text = json.dumps(schema, ensure_ascii=False)
+def nous_system_prompt(schema: dict[str, Any], extra: Sequence[dict[str, Any]] = ()) -> str:
+    """Qwen-Agent's NousFnCallPrompt system block around the tool schemas (cookbook output, verbatim):
+    one JSON per line, the cookbook's tool first, then any `extra` (custom tools)."""
+    text = "\n".join(json.dumps(s, ensure_ascii=False) for s in (schema, *extra))
     return (
         "You are a helpful assistant.\n\n# Tools\n\nYou may call one or more functions to assist with the "
         "user query.\n\nYou are provided with function signatures within <tools></tools> XML tags:\n"
