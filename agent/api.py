@@ -13,13 +13,14 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from anyres_agent.agent.config import AgentConfig
+from anyres_agent.agent.guard_hooks import GuardLike, as_guards
 from anyres_agent.agent.loop import ConfirmCallback, EventCallback, RunContext, RunState, StepEvent, run_steps
 from anyres_agent.agent.report import write_report
 from anyres_agent.agent.secrets import SecretStore
@@ -28,6 +29,7 @@ from anyres_agent.agent.trajectory import RunRecord, RunStatus, TrajectoryRecord
 from anyres_agent.model.backends.base import Backend
 from anyres_agent.model.conversation import GenerationSettings
 from anyres_agent.model.families.base import Family
+from anyres_agent.tools import Tool, Toolbox
 
 
 class RunResult(BaseModel):
@@ -85,10 +87,18 @@ class Agent:
         settings: GenerationSettings | None = None,
         model_name: str = "",
         scripted: bool | None = None,
+        tools: Toolbox | Sequence[Tool] = (),
+        guards: Sequence[GuardLike] | None = None,
     ) -> None:
+        """`tools`: custom tools the model may call (see tools.custom); `guards`: the checks every
+        planned action passes (agent.guard_hooks; None means `default_guards()`)."""
         self.env = env
         self.backend = backend
         self.family = _resolve_family(family)
+        self.tools = tools if isinstance(tools, Toolbox) else Toolbox(tools)
+        if self.tools:
+            self.family.check_tools(self.tools)
+        self.guards = as_guards(guards)
         spec = getattr(backend, "spec", None)  # the model's own pixel budget and sampling settings
         self.config = _with_model_budget(config or AgentConfig(), spec)
         self.confirm = confirm
@@ -127,6 +137,8 @@ class Agent:
             on_event=self.on_event,
             settings=self.settings,
             stop_requested=self._stop,
+            tools=self.tools,
+            guards=self.guards,
         )
 
     async def begin(self, state: RunState, ctx: RunContext) -> float:

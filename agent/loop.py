@@ -20,15 +20,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 
 from anyres_agent.agent.confirmation import apply_decision, confirm, pending_confirmations
-from anyres_agent.agent.env_hints import focused_input_type, option_notes
-from anyres_agent.agent.guards import (
-    LOOP_ACTIONS,
-    GuardDecision,
-    assess_risk,
-    budget_exhausted,
-    budget_warning,
-    thumbnail,
-)
+from anyres_agent.agent.env_hints import option_notes
+from anyres_agent.agent.guard_hooks import default_guards, judge
+from anyres_agent.agent.guards import LOOP_ACTIONS, GuardDecision, budget_exhausted, budget_warning, thumbnail
 from anyres_agent.agent.history import HistoryPolicy, StepMemory
 from anyres_agent.agent.secrets import execute_with_secrets, placeholder, placeholders_in
 from anyres_agent.agent.state import (
@@ -125,6 +119,7 @@ async def think(state: RunState, ctx: RunContext) -> RunState:
     )
     notes = _prompt_notes(state, ctx)
     actions = frozenset(ctx.env.supported_actions()) | LOOP_ACTIONS
+    tools = ctx.tools
     step.timings["prepare"] = time.perf_counter() - start
     retry_notes: list[str] = []
     for _ in range(config.max_parse_retries + 1):
@@ -136,6 +131,7 @@ async def think(state: RunState, ctx: RunContext) -> RunState:
             screenshot=image,
             history=history,
             notes=notes + retry_notes,
+            tools=tools,
         )
         request = ModelRequest(messages=messages, frame=frame, settings=ctx.settings or GenerationSettings())
         step.timings["prepare"] += time.perf_counter() - start
@@ -168,7 +164,7 @@ async def think(state: RunState, ctx: RunContext) -> RunState:
         await ctx.emit(StepEvent(kind="model", step=step.index, data={"seconds": seconds}))
         start = time.perf_counter()
         try:
-            parsed = family.parse(reply.text, frame)
+            parsed = family.parse(reply.text, frame, tools=tools)
             if not parsed.steps:
                 raise ParseError(
                     "the answer contains no action; give exactly one action in the required format"
@@ -212,40 +208,17 @@ async def think(state: RunState, ctx: RunContext) -> RunState:
 
 
 async def guard(state: RunState, ctx: RunContext) -> RunState:
-    """Loop detection (nudge, then stop), unsupported actions, and which actions need confirmation."""
+    """Every planned action through the guard list (agent.guard_hooks): by default loop detection
+    (nudge, then stop), unsupported actions and which actions need confirmation."""
     step = state.step
     assert step is not None
     start = time.perf_counter()
-    actions = [p.action for p in step.actions]
-    if ctx.thumb is not None:
-        verdict = state.loop.check(actions, ctx.thumb, ctx.config, previous=ctx.previous_thumb)
-        if verdict.verdict != "ok":
-            step.decisions.append(verdict)
-            await ctx.emit(StepEvent(kind="guard", step=step.index, message=verdict.detail))
-        if verdict.verdict == "stop":
-            for planned in step.actions:
-                planned.decision = "skipped"
-            state.end("stopped", f"loop detected: {verdict.detail}")
-            return state
-        if verdict.verdict == "nudge":
-            step.notes.append(verdict.detail)
-    supported = frozenset(ctx.env.supported_actions()) | LOOP_ACTIONS | {"wait"}
-    focused = await focused_input_type(ctx.env) if any(a.type == "type" for a in actions) else None
-    for planned, action in zip(step.actions, actions, strict=True):
-        if action.type not in supported:
-            planned.decision, planned.ok = "skipped", False
-            planned.note = f"this {getattr(ctx.env, 'name', 'device')} cannot {action.type}"
-            step.notes.append(f"{action.describe()} was not run: {planned.note}.")
-            continue
-        planned.risk = assess_risk(
-            action, thought=step.thought, focused_input_type=focused, keywords=ctx.config.risk_keywords
-        )
-        if planned.risk:
-            step.decisions.append(GuardDecision(guard="risk", verdict="ask", detail=planned.risk))
-        else:
-            planned.decision = "approved"
+    guards = ctx.guards if ctx.guards is not None else default_guards()
+    for name, verdict in await judge(state, ctx, guards):
+        await ctx.emit(StepEvent(kind="guard", step=step.index, message=f"{name}: {verdict.reason}"))
     step.timings["guard"] = time.perf_counter() - start
-    state.phase = "confirm" if any(p.decision == "pending" for p in step.actions) else "act"
+    if state.status == "running":
+        state.phase = "confirm" if any(p.decision == "pending" for p in step.actions) else "act"
     return state
 
 
@@ -276,6 +249,9 @@ async def act(state: RunState, ctx: RunContext) -> RunState:
         elif action.type == "wait" and "wait" not in ctx.env.supported_actions():
             await asyncio.sleep(action.seconds)
             planned.ok = True
+        elif action.type == "tool":
+            await _run_tool(planned, ctx)
+            step.notes.append(f"{action.describe()}: {planned.note}")
         else:
             try:
                 result = await execute_with_secrets(ctx.env, action, ctx.secrets)
@@ -296,6 +272,18 @@ async def act(state: RunState, ctx: RunContext) -> RunState:
     step.timings["execute"] = time.perf_counter() - start
     state.phase = "record"
     return state
+
+
+async def _run_tool(planned: PlannedAction, ctx: RunContext) -> None:
+    """A custom tool's handler (not the device); what it returns, or why it failed, goes back to the
+    model, masked like every other text."""
+    assert planned.action.type == "tool"
+    try:
+        result = await ctx.tools.run(planned.action)
+    except Exception as error:  # a handler's failure is the model's information, not the run's end
+        planned.ok, planned.note = False, ctx.secrets.mask(f"failed: {type(error).__name__}: {error}")
+        return
+    planned.ok, planned.note = True, ctx.secrets.mask(f"returned {result}")
 
 
 async def record(state: RunState, ctx: RunContext) -> RunState:

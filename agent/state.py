@@ -10,7 +10,7 @@ import asyncio
 import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -23,6 +23,10 @@ from anyres_agent.environments.base import Observation
 from anyres_agent.model.backends.base import Backend
 from anyres_agent.model.conversation import GenerationSettings
 from anyres_agent.model.families.base import Family, HistoryStep
+from anyres_agent.tools import NO_TOOLS, Toolbox
+
+if TYPE_CHECKING:
+    from anyres_agent.agent.guard_hooks import Guard
 
 Phase = Literal["observe", "think", "guard", "confirm", "act", "record", "done"]
 
@@ -99,6 +103,8 @@ class RunContext:
     previous_thumb: Callable[[], bytes] | None = None  # the last step's; gone after a resume
     pending_write: asyncio.Future[None] | None = None  # the last step's files, written meanwhile
     history_text: dict[int, HistoryStep] = field(default_factory=dict)  # past steps built for prompts
+    tools: Toolbox = NO_TOOLS  # custom tools the model may call (their handlers run in `act`)
+    guards: list[Guard] | None = None  # checks of every planned action; None: default_guards()
 
     def __post_init__(self) -> None:
         if self.images is None:
