@@ -11,6 +11,7 @@ are usually bound to one), runs the task and closes what it created.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -26,6 +27,7 @@ from anyres_agent.agent.report import write_report
 from anyres_agent.agent.secrets import SecretStore
 from anyres_agent.agent.state import call_maybe_async
 from anyres_agent.agent.trajectory import RunRecord, RunStatus, TrajectoryRecorder
+from anyres_agent.environments.browser_page import as_environment, bridge_of
 from anyres_agent.model.backends.base import Backend
 from anyres_agent.model.conversation import GenerationSettings
 from anyres_agent.model.families.base import Family
@@ -90,9 +92,10 @@ class Agent:
         tools: Toolbox | Sequence[Tool] = (),
         guards: Sequence[GuardLike] | None = None,
     ) -> None:
-        """`tools`: custom tools the model may call (see tools.custom); `guards`: the checks every
-        planned action passes (agent.guard_hooks; None means `default_guards()`)."""
-        self.env = env
+        """`env` may be an environment or your own Playwright Page / BrowserContext (sync or async; it
+        is never closed by the agent). `tools`: custom tools the model may call (see tools.custom);
+        `guards`: the checks every planned action passes (agent.guard_hooks; None: `default_guards()`)."""
+        self.env = as_environment(env)
         self.backend = backend
         self.family = _resolve_family(family)
         self.tools = tools if isinstance(tools, Toolbox) else Toolbox(tools)
@@ -172,6 +175,12 @@ class Agent:
 
     async def run(self, task: str, *, state: RunState | None = None) -> RunResult:
         """Run `task` to the end (or continue `state`); never raises for a run that merely fails."""
+        bridge = bridge_of(self.env)
+        if bridge is not None and bridge.on_owner_thread():
+            raise RuntimeError(
+                "this agent drives a sync Playwright page, whose calls must run on its own thread: "
+                "use agent.run_sync(task) there, or pass an async page to await agent.run(task)"
+            )
         state = state or self.new_state(task)
         ctx = self.context()
         self._context = ctx
@@ -234,8 +243,15 @@ class Agent:
                 runner.cancel()
 
     def run_sync(self, task: str) -> RunResult:
-        """Run in a fresh event loop: for environments and backends not bound to another loop."""
-        return asyncio.run(self.run(task))
+        """Run in a fresh event loop: for environments and backends not bound to another loop. On a
+        sync Playwright page the loop runs in a worker thread while this thread serves the page."""
+        bridge = bridge_of(self.env)
+        if bridge is None:
+            return asyncio.run(self.run(task))
+        with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="agent-loop") as pool:
+            future = pool.submit(asyncio.run, self.run(task))
+            bridge.serve_until(future)
+            return future.result()
 
 
 Factory = Callable[[], Any]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -28,6 +28,7 @@ from anyres_agent.environments.browser_allowlist import DomainAllowList
 from anyres_agent.environments.browser_focus import focused_input_type
 from anyres_agent.environments.browser_keys import playwright_key
 from anyres_agent.environments.browser_launch import BrowserChoice, start_browser
+from anyres_agent.environments.browser_page import ThreadBridge, run_now
 from anyres_agent.environments.screenshot import Screenshot
 from anyres_agent.tools import Action
 
@@ -73,8 +74,18 @@ class BrowserEnvironment:
         uploads: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
         home_url: str | None = None,
         settle_s: float = 0.1,
+        owns_context: bool = True,
+        opened_page: Page | None = None,
+        bridge: ThreadBridge | None = None,
     ) -> None:
+        """`owns_context=False` for a context someone else opened (see browser_page.wrap_page): then
+        `close()` closes only `opened_page`, a tab this adapter opened in it, and removes its
+        listeners. `bridge` carries the calls of a sync-API page to its own thread."""
         self.context = context
+        self.owns_context = owns_context
+        self.bridge = bridge
+        self._opened_page = opened_page
+        self._listeners: list[tuple[Any, str, Callable[..., Any]]] = []
         self.allow_list = DomainAllowList(allowed_domains)
         self.timeout_s = timeout_s
         self.dialog_policy: DialogPolicy = dialog_policy
@@ -88,10 +99,12 @@ class BrowserEnvironment:
         self._owned: tuple[Playwright | None, Browser | None] = (None, None)
         self.browser_choice: BrowserChoice | None = None
         self._watch(page)
-        context.on("page", self._on_new_page)
+        self._listen(context, "page", self._on_new_page)
         if context.browser is not None:
-            context.browser.on(
-                "disconnected", lambda _: self._mark_dead("the browser disconnected (closed or crashed)")
+            self._listen(
+                context.browser,
+                "disconnected",
+                lambda _: self._mark_dead("the browser disconnected (closed or crashed)"),
             )
 
     # ---- construction -------------------------------------------------------------------------
@@ -175,10 +188,20 @@ class BrowserEnvironment:
         await self.close()
 
     async def close(self) -> None:
-        """Close the context; stop the browser and Playwright only when this adapter started them."""
+        """Close the context; stop the browser and Playwright only when this adapter started them.
+        A borrowed context stays open: only the listeners and a tab this adapter opened go."""
         playwright, browser = self._owned
         with contextlib.suppress(Exception):  # already gone: closing must not fail
-            await (self.context.close() if browser is None else browser.close())
+            if browser is not None:
+                await browser.close()
+            elif self.owns_context:
+                await self.context.close()
+            else:
+                for target, event, handler in self._listeners:
+                    target.remove_listener(event, handler)
+                if self._opened_page is not None:
+                    await self._opened_page.close()
+        self._listeners.clear()
         if playwright is not None:
             await playwright.stop()
         self._owned = (None, None)
@@ -191,14 +214,23 @@ class BrowserEnvironment:
         """The tab the agent sees and acts on (the newest one opened)."""
         return self._page
 
+    def _listen(self, target: Any, event: str, handler: Callable[..., Any]) -> None:
+        """Subscribe, and remember it so that a borrowed page is left without our listeners."""
+        target.on(event, handler)
+        self._listeners.append((target, event, handler))
+
     def _watch(self, page: Page) -> None:
-        page.on("dialog", lambda dialog: self._track(self._on_dialog(dialog)))
-        page.on("filechooser", lambda chooser: self._track(self._on_file_chooser(chooser)))
-        page.on("close", self._on_close)
-        page.on("crash", self._on_crash)
+        self._listen(page, "dialog", lambda dialog: self._track(self._on_dialog(dialog)))
+        self._listen(page, "filechooser", lambda chooser: self._track(self._on_file_chooser(chooser)))
+        self._listen(page, "close", self._on_close)
+        self._listen(page, "crash", self._on_crash)
 
     def _track(self, work: Coroutine[Any, Any, None]) -> None:
-        """Run an event handler as a task that execute() waits for, so its note lands in the result."""
+        """Run an event handler as a task that execute() waits for, so its note lands in the result.
+        A sync page delivers its events on its own thread, where the handler runs to its end at once."""
+        if self.bridge is not None and self.bridge.on_owner_thread():
+            run_now(work)
+            return
         task = asyncio.get_running_loop().create_task(work)
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)

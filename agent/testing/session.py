@@ -29,6 +29,7 @@ from anyres_agent.agent.testing.locate_cache import LocateCache
 from anyres_agent.agent.testing.record import StepLog, StepSummary
 from anyres_agent.agent.trajectory import StepRecord
 from anyres_agent.environments.base import Environment, EnvironmentError_, Observation
+from anyres_agent.environments.browser_page import as_environment
 from anyres_agent.model.conversation import Message
 from anyres_agent.model.frame import Frame
 from anyres_agent.tools import Action, Click, Drag, Key, LongPress, Navigate, Scroll, Type, scroll_vector
@@ -51,7 +52,7 @@ class AsyncUI:
 
     def __init__(
         self,
-        env: Environment,
+        env: Environment | Any,
         setup: ModelSetup,
         *,
         cache: LocateCache | None = None,
@@ -60,7 +61,7 @@ class AsyncUI:
         judge_retries: int = 1,
         secrets: SecretStore | None = None,
     ) -> None:
-        self.env = env
+        self.env: Environment = as_environment(env)  # your own Playwright page is wrapped, never closed
         self.secrets = secrets if secrets is not None else SecretStore.load()
         self.setup = setup
         self.cache = cache
