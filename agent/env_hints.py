@@ -1,7 +1,8 @@
-"""What the loop may ask an environment beyond the protocol: optional hints, never required.
+"""What the loop and the UI tests may ask an environment beyond the protocol: optional hints.
 
-An adapter that offers `tool_schemas()` (a gym env's named options) or `focused_input_type()` (a
-browser's focused field) helps the loop prompt better and guard better; one that does not still works.
+An adapter that offers `tool_schemas()` (a gym env's named options), `focused_input_type()` and
+`focused_text()` (a browser's focused field) or `element_at()` (what is at a point) helps the loop
+prompt and guard better and the UI tests check their locates and typing; one that does not still works.
 """
 
 from __future__ import annotations
@@ -31,3 +32,26 @@ async def focused_input_type(env: object) -> str | None:
         return await call_maybe_async(probe)
     except Exception:  # a probe is a hint; it must never stop a run
         return None
+
+
+async def element_at(env: object, x: float, y: float) -> str | None:
+    """A short description of the element at a point, for devices that can tell (a browser); else None."""
+    probe = getattr(env, "element_at", None)
+    if probe is None:
+        return None
+    try:
+        return await call_maybe_async(probe, x, y)
+    except Exception:  # a hint: a busy or closed page means "cannot tell"
+        return None
+
+
+async def focused_text(env: object) -> tuple[bool, str | None]:
+    """(whether the device can tell, the focused text field's text, or None when no text field has the
+    focus): evidence that typing reached a field, where the device can give it."""
+    probe = getattr(env, "focused_text", None)
+    if probe is None:
+        return False, None
+    try:
+        return True, await call_maybe_async(probe)
+    except Exception:  # cannot tell is no evidence either way
+        return False, None

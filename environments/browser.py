@@ -25,7 +25,8 @@ from anyres_agent.environments.base import (
     check_on_screen,
 )
 from anyres_agent.environments.browser_allowlist import DomainAllowList
-from anyres_agent.environments.browser_focus import focused_input_type
+from anyres_agent.environments.browser_element import element_at
+from anyres_agent.environments.browser_focus import focused_input_type, focused_text
 from anyres_agent.environments.browser_keys import playwright_key
 from anyres_agent.environments.browser_launch import BrowserChoice, start_browser
 from anyres_agent.environments.browser_page import ThreadBridge, run_now
@@ -355,6 +356,14 @@ class BrowserEnvironment:
         if self._dead is not None or self._page.is_closed():
             return None
         return await focused_input_type(self._page, timeout_s=min(self.timeout_s, 5.0))
+
+    async def element_at(self, x: float, y: float) -> str | None:
+        """A short description of the element at a point (see browser_element), for the locate cache."""
+        return await element_at(self._check_alive(), x, y, timeout_s=min(self.timeout_s, 5.0))
+
+    async def focused_text(self) -> str | None:
+        """The focused text field's text, or None when no text field has the focus (typing checks)."""
+        return await focused_text(self._check_alive(), timeout_s=min(self.timeout_s, 5.0))
 
     async def execute(self, action: Action) -> ExecutionResult:
         page = self._check_alive()
