@@ -148,8 +148,8 @@ class Agent:
         """Start a run: run.json written, `run_started` emitted; returns the start time (for
         `run_record` and `finalize`). The Python API and the LangGraph start node share it."""
         started = time.time()
-        if ctx.recorder is not None:
-            ctx.recorder.write_run(self.run_record(state, started))
+        if ctx.recorder is not None:  # file I/O off the event loop: a server's loop serves others too
+            await asyncio.to_thread(ctx.recorder.write_run, self.run_record(state, started))
         await ctx.emit(StepEvent(kind="run_started", message=self.secrets.mask(state.task)))
         return started
 
@@ -193,7 +193,7 @@ class Agent:
         finally:
             self._context = None
             await asyncio.shield(ctx.flush())
-            report = self.finalize(state, ctx, started)
+            report = await asyncio.shield(self.finalize(state, ctx, started))
         await ctx.emit(StepEvent(kind="run_finished", step=state.steps_done, message=state.reason))
         return RunResult(
             status=state.status,
@@ -207,18 +207,22 @@ class Agent:
             state=state,
         )
 
-    def finalize(self, state: RunState, ctx: RunContext, started: float) -> Path | None:
-        """End the run for good: a run still going counts as stopped; write run.json and the report.
-        Shared with the graph's finish node, so both faces leave the same files."""
+    async def finalize(self, state: RunState, ctx: RunContext, started: float) -> Path | None:
+        """End the run for good: a run still going counts as stopped; write run.json and the report
+        (on a worker thread). Shared with the graph's finish node, so both faces leave the same files."""
         if state.status == "running":
             state.status, state.reason = "stopped", state.reason or "the run was interrupted"
         state.phase = "done"
-        if ctx.recorder is None:
+        recorder = ctx.recorder
+        if recorder is None:
             return None
-        ctx.recorder.write_run(self.run_record(state, started))
-        if not self.config.report:
-            return None
-        return write_report(ctx.recorder.root)
+        record = self.run_record(state, started)
+
+        def write() -> Path | None:
+            recorder.write_run(record)
+            return write_report(recorder.root) if self.config.report else None
+
+        return await asyncio.to_thread(write)
 
     async def stream(self, task: str) -> AsyncIterator[StepEvent]:
         """The run's events as they happen; the last one is `run_finished`."""
