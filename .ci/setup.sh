@@ -26,4 +26,6 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -c 'import torch' >/dev/null 2>&1 || .venv/bin/python -m pip install -q torch==2.13.0
 .venv/bin/python -m pip install -q -e '.[dev]'
+# the sample user project (its own package, shop_checks): its suite runs after ours in .ci/test.sh
+.venv/bin/python -m pip install -q -e examples/shop-tests
 echo "setup: done ($(.venv/bin/python --version), torch $(.venv/bin/python -c 'import torch; print(torch.__version__)'))"
