@@ -142,32 +142,22 @@ class UI:
         return cls(session, runner, on_close=env.close, owns_runner=True)
 
     @classmethod
-    def from_page(
-        cls,
-        page: Any,
-        *,
-        model: str | None = None,
-        endpoint: str | None = None,
-        family: str | None = None,
-        backend: Backend | None = None,
-        cache: LocateCache | str | os.PathLike[str] | None = None,
-        record_dir: str | os.PathLike[str] | None = None,
-        name: str = "ui test",
-        setup: ModelSetup | None = None,
-    ) -> UI:
+    def from_page(cls, page: Any, **options: Any) -> UI:
         """A UI over your own sync Playwright `Page` or `BrowserContext` (pytest-playwright's `page`
         fixture, a `sync_playwright()` script), used from the thread that made it; it is never closed
-        by the UI. (An async page lives on your event loop: use `AsyncUI(page, setup)` there.)"""
+        by the UI. Options as for `UI.open`. (An async page lives on your event loop: use
+        `AsyncUI(page, setup)` there.)"""
         if not is_sync_playwright(page):
             raise TypeError(
                 "UI.from_page takes a sync Playwright Page or BrowserContext; for an async one use "
                 "AsyncUI(page, setup) on your own event loop"
             )
-        if setup is None:
-            setup = ModelSetup.open(model=model, endpoint=endpoint, family=family, backend=backend)
-        env = wrap_page(page)
-        session = AsyncUI(env, setup, cache=open_cache(cache), record_dir=record_dir, name=name)
-        return cls(session, LoopThread(), on_close=env.close, owns_runner=True)
+        env = wrap_page(page)  # here, on the page's own thread
+
+        async def ready() -> Environment:
+            return env
+
+        return cls.open(ready, **options)
 
     @classmethod
     def browser(

@@ -13,9 +13,12 @@ import pytest
 pytest_plugins = ["pytester"]
 HERE = Path(__file__).resolve().parent
 
-CONFTEST = f"""
+
+def _conftest(family: str, fixture: str, extra: str = "") -> str:
+    """A conftest for the inner run: the login site, and the page oracle as the model of `fixture`."""
+    return f"""
 import sys
-sys.path.insert(0, {str(HERE)!r})
+sys.path[:0] = [{str(HERE)!r}, {str(HERE.parent.parent)!r}]  # ui_site, and the page server it uses
 
 import pytest
 from ui_site import LoginSite, PageOracle, banner_says
@@ -39,15 +42,18 @@ def agent_backend():
         "the welcome banner says Hello Ada": banner_says("Hello Ada"),
         "the welcome banner says Hello Bob": banner_says("Hello Bob"),
     }}
-    oracle = PageOracle(get_family("qwen2vl"), lambda: CURRENT["ui"].env.page, statements=statements)
+    oracle = PageOracle(get_family({family!r}), lambda: CURRENT["ui"].env.page, statements=statements)
     return ScriptedBackend(oracle)
 
 
 @pytest.fixture(autouse=True)
 def _page_for_the_oracle(request):
-    if "ui_browser" in request.fixturenames:
-        CURRENT["ui"] = request.getfixturevalue("ui_browser")
-"""
+    if {fixture!r} in request.fixturenames:
+        CURRENT["ui"] = request.getfixturevalue({fixture!r})
+{extra}"""
+
+
+CONFTEST = _conftest("qwen2vl", "ui_browser")
 
 TESTS = """
 import pytest
@@ -179,40 +185,22 @@ def test_loading_the_plugin_imports_no_browser_and_no_model() -> None:
     assert result.stdout.strip() == ""
 
 
-PLAYWRIGHT_CONFTEST = f"""
-import sys
-sys.path[:0] = [{str(HERE)!r}, {str(HERE.parent.parent)!r}]  # ui_site, and the page server it uses
-
-import pytest
-from ui_site import LoginSite, PageOracle, banner_says
-
+PLAYWRIGHT_FIXTURES = """
 from anyres_agent.environments.browser_launch import find_browser, launch_args
-from anyres_agent.model.backends import ScriptedBackend
-from anyres_agent.model.families import get_family
 
-CURRENT = {{}}
+
+@pytest.fixture(scope="session")
+def base_url(site):  # pytest-base-url's fixture: relative URLs open the login site
+    return site.url("")
 
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args, playwright):
     # Playwright's own browsers are not installed here: the system Chromium, as the adapter finds it
     path = find_browser(playwright.chromium.executable_path).executable_path
-    return {{**browser_type_launch_args, "executable_path": path, "args": launch_args()}}
-
-
-@pytest.fixture(scope="session")
-def agent_backend():
-    statements = {{"the welcome banner says Hello Ada": banner_says("Hello Ada"),
-                  "the welcome banner says Hello Bob": banner_says("Hello Bob")}}
-    oracle = PageOracle(get_family("qwen25vl"), lambda: CURRENT["ui"].env.page, statements=statements)
-    return ScriptedBackend(oracle)
-
-
-@pytest.fixture(autouse=True)
-def _page_for_the_oracle(request):
-    if "ui_page" in request.fixturenames:
-        CURRENT["ui"] = request.getfixturevalue("ui_page")
+    return {**browser_type_launch_args, "executable_path": path, "args": launch_args()}
 """
+PLAYWRIGHT_CONFTEST = _conftest("qwen25vl", "ui_page", PLAYWRIGHT_FIXTURES)
 
 PLAYWRIGHT_TESTS = """
 import pytest
@@ -230,26 +218,20 @@ def test_sign_in(ui_page, page, name):
 
 
 def test_ui_page_runs_on_pytest_playwrights_page_with_its_options(pytester: pytest.Pytester) -> None:
-    """--base-url resolves the marker's relative URL, and --screenshot only-on-failure (a
-    pytest-playwright option) keeps the failing test's screenshot beside our HTML report."""
-    from ui_site import LoginSite
-
-    site = LoginSite()
-    try:
-        pytester.makeconftest(PLAYWRIGHT_CONFTEST)
-        pytester.makepyfile(test_shop=PLAYWRIGHT_TESTS)
-        reports, output = pytester.path / "ui-reports", pytester.path / "pw-results"
-        result = pytester.runpytest_subprocess(
-            *([] if _registered() else ["-p", "anyres_agent.agent.pytest_plugin"]),
-            "--agent-model=qwen2.5-vl-7b",
-            f"--agent-report-dir={reports}",
-            f"--base-url={site.url('')}",
-            "--screenshot=only-on-failure",
-            f"--output={output}",
-            timeout=240,
-        )
-    finally:
-        site.close()
+    """The base URL (pytest-base-url's fixture) resolves the marker's relative URL, and
+    --screenshot only-on-failure (a pytest-playwright option) keeps the failing test's screenshot
+    beside our HTML report."""
+    pytester.makeconftest(PLAYWRIGHT_CONFTEST)
+    pytester.makepyfile(test_shop=PLAYWRIGHT_TESTS)
+    reports, output = pytester.path / "ui-reports", pytester.path / "pw-results"
+    result = pytester.runpytest_subprocess(
+        *([] if _registered() else ["-p", "anyres_agent.agent.pytest_plugin"]),
+        "--agent-model=qwen2.5-vl-7b",
+        f"--agent-report-dir={reports}",
+        "--screenshot=only-on-failure",
+        f"--output={output}",
+        timeout=240,
+    )
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*UI assertion failed: 'the welcome banner says Hello Bob'*"])
     assert [p.name for p in reports.glob("*.html")] == ["test_shop.py_test_sign_in_chromium-Bob.html"]
