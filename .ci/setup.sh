@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
 # Sets up everything anyres-agent and its tests need on a fresh Debian/Ubuntu machine, as root:
-# system packages (only the missing ones), a virtual environment in .venv, torch==2.13.0 first (so no
-# CUDA build is pulled), then the project with all extras.
+# system packages (only the missing ones), a virtual environment in .venv, the CPU build of
+# torch==2.13.0 first, then the project with all extras.
+#
+# Why torch first, and how: on Linux x86_64, PyPI's torch 2.13.0 is the CUDA build, which pulls about
+# 2.7 GB of nvidia/triton wheels. The CPU build (`2.13.0+cpu`, ~200 MB) lives on PyTorch's own index
+# (https://download.pytorch.org/whl/cpu) or in a local wheelhouse that pip's configuration names
+# (find-links). Nothing here depends on the calling shell's variables: pip reads its configuration
+# files as usual, and when no CPU build is reachable the PyPI build is installed instead (it runs on a
+# CPU too; the tests pass with either). A torch already in .venv (say a CUDA build you chose) is kept.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,7 +31,27 @@ fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -c 'import torch' >/dev/null 2>&1 || .venv/bin/python -m pip install -q torch==2.13.0
+TORCH=2.13.0
+CPU_INDEX=https://download.pytorch.org/whl/cpu
+install_torch() {
+  local extra=()
+  if .venv/bin/python -c "import urllib.request as u; u.urlopen('$CPU_INDEX/torch/', timeout=15)" >/dev/null 2>&1; then
+    extra=(--extra-index-url "$CPU_INDEX")
+  fi
+  local log
+  log="$(mktemp)"
+  if .venv/bin/python -m pip install -q "${extra[@]}" "torch==$TORCH+cpu" 2>"$log"; then
+    rm -f "$log"
+    return 0
+  fi
+  echo "setup: no CPU build of torch $TORCH is reachable (pip: $(grep -m1 '^ERROR' "$log" || tail -n1 "$log"))." \
+    "Neither PyTorch's CPU index nor a local wheel in pip's configuration (find-links) has it, so PyPI's" \
+    "torch==$TORCH is installed instead: on Linux x86_64 the CUDA build, about 2.7 GB of wheels; it runs" \
+    "on a CPU too" >&2
+  rm -f "$log"
+  .venv/bin/python -m pip install -q "torch==$TORCH"
+}
+.venv/bin/python -c 'import torch' >/dev/null 2>&1 || install_torch
 .venv/bin/python -m pip install -q -e '.[dev]'
 # the sample user project (its own package, shop_checks): its suite runs after ours in .ci/test.sh
 .venv/bin/python -m pip install -q -e examples/shop-tests

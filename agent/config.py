@@ -14,7 +14,6 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from anyres_agent.tools.schema import describe_validation_error
@@ -52,13 +51,35 @@ class AgentConfig(BaseModel):
     # budgets
     max_steps: int = Field(30, ge=1, le=10_000, description="steps before the run stops")
     max_seconds: float = Field(900.0, gt=0, description="wall time before the run stops")
-    max_tokens: int = Field(1_000_000, ge=1, description="prompt + completion tokens before the run stops")
+    # The append-only history sends more tokens a step, most of them reused by the server's prefix
+    # cache: a 1920x1080 desktop step is about 13,000 prompt tokens (about 9,000 before), so 2,000,000
+    # ends such a run near 150 steps where 1,000,000 used to end it near 100 (docs/performance.md).
+    max_tokens: int = Field(2_000_000, ge=1, description="prompt + completion tokens before the run stops")
     budget_warning_fraction: float = Field(
         0.8, gt=0, le=1, description="warn the model once this share of any budget is spent"
     )
     # model input
-    history_images: int = Field(2, ge=0, le=20, description="recent screenshots kept in the prompt")
-    history_text_steps: int = Field(30, ge=0, description="older steps kept as text (thought + action)")
+    history_images: int = Field(2, ge=0, le=20, description="recent screenshots always kept in the prompt")
+    history_text_steps: int = Field(
+        30, ge=0, description="older steps always kept as text (answer + feedback)"
+    )
+    history_chunk: int = Field(
+        8,
+        ge=1,
+        le=20,
+        description="screenshots that pile up before the oldest turn into text at once (text steps: 3x "
+        "this): prompts then only grow at their end, so a server's prefix cache reuses them",
+    )
+    history_image_tokens: int = Field(
+        16_000,
+        ge=0,
+        description="most tokens past screenshots may take (the chunk shrinks to fit; 0: no cap)",
+    )
+    image_fit: Literal["pad", "resize"] = Field(
+        "pad",
+        description="a screenshot off the model's 28/32-px grid: pad it unscaled to the grid when the pixel "
+        "budget allows (no resample, exact coordinates), or always resample it (smart_resize)",
+    )
     min_pixels: int | None = Field(None, ge=1, description="override the family's min_pixels")
     max_pixels: int | None = Field(None, ge=1, description="override the family's max_pixels")
     max_parse_retries: int = Field(2, ge=0, le=10, description="parse errors fed back per step")
@@ -87,7 +108,7 @@ class AgentConfig(BaseModel):
         if self.loop_stop_after < self.loop_nudge_after:
             raise ValueError("loop_stop_after must be >= loop_nudge_after (nudge first, then stop)")
         if self.min_pixels and self.max_pixels and self.min_pixels > self.max_pixels:
-            raise ValueError("min_pixels must be <= max_pixels")
+            raise ValueError(f"min_pixels ({self.min_pixels}) must be <= max_pixels ({self.max_pixels})")
         return self
 
 
@@ -103,8 +124,10 @@ class RunSettings(BaseModel):
     family: str | None = Field(None, description="the model family, when the preset cannot tell")
     allow_domains: list[str] = Field(default_factory=list)
     headed: bool = False
-    width: int = Field(1280, ge=100)
-    height: int = Field(720, ge=100)
+    # 1288x728 is 46x26 patches of 28 px: Qwen2-VL-family models see it exactly as captured (no resample,
+    # no re-encode) at any pixel budget from 937,664 up; a 32-px family (Qwen3-VL) would pad it slightly
+    width: int = Field(1288, ge=100, description="browser: viewport width in CSS pixels")
+    height: int = Field(728, ge=100, description="browser: viewport height in CSS pixels")
     # the other devices' options; each env reads only its own, so one file can describe several
     display: str | None = Field(None, description="desktop: the X display, e.g. :99 (default $DISPLAY)")
     monitor: int = Field(1, ge=0, description="desktop: the monitor as mss counts them (1 = first, 0 = all)")
@@ -126,6 +149,8 @@ class Settings(BaseModel):
 
 def read_config_file(path: str | Path) -> dict[str, Any]:
     """A flat or sectioned ([agent] / [run]) mapping from a .toml, .yaml/.yml or .json file."""
+    import yaml  # only when a file is read: it is a fifth of the loop's import time otherwise
+
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")

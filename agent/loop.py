@@ -23,7 +23,8 @@ from anyres_agent.agent.confirmation import apply_decision, confirm, pending_con
 from anyres_agent.agent.env_hints import option_notes
 from anyres_agent.agent.guard_hooks import default_guards, judge
 from anyres_agent.agent.guards import LOOP_ACTIONS, GuardDecision, budget_exhausted, budget_warning, thumbnail
-from anyres_agent.agent.history import HistoryPolicy, StepMemory
+from anyres_agent.agent.history import HistoryPolicy, remember
+from anyres_agent.agent.model_image import model_image
 from anyres_agent.agent.secrets import execute_with_secrets, placeholder, placeholders_in
 from anyres_agent.agent.state import (
     ConfirmCallback,
@@ -37,8 +38,8 @@ from anyres_agent.agent.state import (
 from anyres_agent.agent.trajectory import Attempt, ObservationInfo, PlannedAction, SentMessage, StepRecord
 from anyres_agent.environments.base import ActionRejectedError, EnvironmentError_
 from anyres_agent.model.answer import ParseError
-from anyres_agent.model.backends.images import prepare_screenshot
-from anyres_agent.model.conversation import GenerationSettings, LazyImage, ModelRequest
+from anyres_agent.model.conversation import GenerationSettings, ModelRequest
+from anyres_agent.model.frame import Frame
 
 # --- observe ---------------------------------------------------------------------------------
 
@@ -78,18 +79,22 @@ async def observe(state: RunState, ctx: RunContext) -> RunState:
 # --- think -----------------------------------------------------------------------------------
 
 
-def _prompt_notes(state: RunState, ctx: RunContext) -> list[str]:
-    notes = [*state.notes, *option_notes(ctx.env)]
+def _context_notes(state: RunState, ctx: RunContext) -> list[str]:
+    """Notes that hold for the whole run: said once, after the task."""
+    notes = option_notes(ctx.env)
     names = placeholders_in(state.task)
     if names:
         shown = ", ".join(placeholder(n) for n in names)
         notes.append(
             f"To type a secret, type its placeholder exactly ({shown}); its value is filled in for you."
         )
-    warning = budget_warning(state.usage(), ctx.config)
-    if warning:
-        notes.append(warning)
     return notes
+
+
+def _step_notes(state: RunState, ctx: RunContext) -> list[str]:
+    """Notes for this step only: shown with its screenshot (and kept with it in the history)."""
+    warning = budget_warning(state.usage(), ctx.config)
+    return [*state.notes, warning] if warning else list(state.notes)
 
 
 async def think(state: RunState, ctx: RunContext) -> RunState:
@@ -105,19 +110,16 @@ async def think(state: RunState, ctx: RunContext) -> RunState:
         image=obs.screenshot.size,
         min_pixels=config.min_pixels,
         max_pixels=config.max_pixels,
+        fit=config.image_fit,
     )
-    # Pixels are made only when someone needs them: the backend (resize, once, as it encodes) and
-    # the loop guard (a thumbnail, only when an action repeats). Capture stays the only fixed cost.
+    # Pixels and bytes are made only when someone needs them: the backend (the captured PNG as it is,
+    # or a pad/resize as it encodes) and the loop guard (a thumbnail, only when an action repeats).
     shot = obs.screenshot
-    image = LazyImage(
-        lambda: prepare_screenshot(shot.image, frame), (frame.resized_width, frame.resized_height)
-    )
+    image = model_image(shot, frame, ctx.model_encoder)
     ctx.thumb = functools.cache(lambda: thumbnail(shot.image))
     step.frame = asdict(frame)
-    history = HistoryPolicy(images=config.history_images, text_steps=config.history_text_steps).select(
-        state.history, ctx.images, ctx.history_text
-    )
-    notes = _prompt_notes(state, ctx)
+    history = HistoryPolicy.of(config).select(state.history, ctx.images, ctx.history_text)
+    context, notes = _context_notes(state, ctx), _step_notes(state, ctx)
     actions = frozenset(ctx.env.supported_actions()) | LOOP_ACTIONS
     tools = ctx.tools
     step.timings["prepare"] = time.perf_counter() - start
@@ -131,6 +133,7 @@ async def think(state: RunState, ctx: RunContext) -> RunState:
             screenshot=image,
             history=history,
             notes=notes + retry_notes,
+            context=context,
             tools=tools,
         )
         request = ModelRequest(messages=messages, frame=frame, settings=ctx.settings or GenerationSettings())
@@ -187,6 +190,7 @@ async def think(state: RunState, ctx: RunContext) -> RunState:
             )
             for s in parsed.steps
         ]
+        step.prompt_notes = notes + retry_notes  # how this step's screenshot was shown: history repeats it
         assert ctx.images is not None
         ctx.images.put(step.index, image)
         state.notes = []
@@ -313,19 +317,24 @@ async def record(state: RunState, ctx: RunContext) -> RunState:
             if shot is not None:
                 recorder.write_screenshot(finished.index, shot)
             recorder.write_step(finished)
+            if shot is not None and ctx.config.report:
+                recorder.write_thumbnail(finished.index, shot)  # the report needs no image work at the end
 
         ctx.pending_write = asyncio.ensure_future(asyncio.to_thread(write))
+    frame = Frame(**step.frame) if step.frame else None
     state.history.append(
-        StepMemory(
-            index=step.index,
+        remember(
+            step.index,
+            raw=step.raw,
             thought=step.thought,
             actions=[p.action for p in step.actions if p.executed or p.decision == "rejected"],
-            raw=step.raw,
             note=" ".join(step.notes),
+            notes=step.prompt_notes,
             frame=step.frame,
+            render=(lambda acts, thought: ctx.family.render(acts, frame, thought=thought)) if frame else None,
         )
     )
-    del state.history[: -max(1, ctx.config.history_text_steps)]
+    del state.history[: -max(1, HistoryPolicy.of(ctx.config).most_steps)]
     state.steps_done += 1
     state.seconds_spent += step.timings["total"]
     state.step, ctx.observation = None, None

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,11 +17,16 @@ from typing import Any
 
 from PIL import Image
 
-from anyres_agent.agent.trajectory import PlannedAction, StepRecord, Trajectory, atomic_write, read_trajectory
+from anyres_agent.agent.trajectory import (
+    PlannedAction,
+    StepRecord,
+    Trajectory,
+    atomic_write,
+    read_trajectory,
+    thumbnail_jpeg,
+)
 from anyres_agent.tools import Drag, Scroll, Swipe
 
-THUMB_MAX_WIDTH = 1024
-JPEG_QUALITY = 70
 TIMING_KEYS = ("capture", "prepare", "model", "parse", "guard", "confirm", "execute", "record", "total")
 
 CSS = """
@@ -48,19 +52,18 @@ def _e(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def _thumbnail_url(path: Path | None) -> str | None:
-    """The screenshot as a scaled-down JPEG data URL."""
-    if path is None or not path.exists():
-        return None
-    with Image.open(path) as image:
-        rgb = image.convert("RGB")
-    if rgb.width > THUMB_MAX_WIDTH:
-        rgb = rgb.resize(
-            (THUMB_MAX_WIDTH, round(rgb.height * THUMB_MAX_WIDTH / rgb.width)), Image.Resampling.LANCZOS
-        )
-    buffer = io.BytesIO()
-    rgb.save(buffer, format="JPEG", quality=JPEG_QUALITY)
-    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+def _thumbnail_url(trajectory: Trajectory, step: StepRecord) -> str | None:
+    """The screenshot as a scaled-down JPEG data URL: the one written as the step landed, or made now."""
+    thumb = trajectory.thumbnail_path(step)
+    if thumb is not None:
+        data = thumb.read_bytes()
+    else:
+        path = trajectory.screenshot_path(step)
+        if path is None or not path.exists():
+            return None
+        with Image.open(path) as image:
+            data = thumbnail_jpeg(image)
+    return "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
 
 
 def _overlay(planned: PlannedAction, number: int, scale: float, screen: tuple[int, int], arrow: str) -> str:
@@ -108,7 +111,7 @@ def _overlay(planned: PlannedAction, number: int, scale: float, screen: tuple[in
 
 
 def _screenshot_svg(trajectory: Trajectory, step: StepRecord) -> str:
-    url = _thumbnail_url(trajectory.screenshot_path(step))
+    url = _thumbnail_url(trajectory, step)
     screen_w, screen_h = step.observation.screen
     if url is None or not screen_w:
         return '<p class="muted">(no screenshot)</p>'

@@ -16,10 +16,11 @@ from pydantic import BaseModel, Field
 
 from anyres_agent.agent.config import AgentConfig
 from anyres_agent.agent.guards import ConfirmationRequest, Decision, LoopTracker, Usage
-from anyres_agent.agent.history import ImageStore, StepMemory
+from anyres_agent.agent.history import HistoryPolicy, ImageStore, StepMemory
 from anyres_agent.agent.secrets import SecretStore
 from anyres_agent.agent.trajectory import RunStatus, StepRecord, TrajectoryRecorder
 from anyres_agent.environments.base import Observation
+from anyres_agent.environments.png import PngEncoder
 from anyres_agent.model.backends.base import Backend
 from anyres_agent.model.conversation import GenerationSettings
 from anyres_agent.model.families.base import Family, HistoryStep
@@ -103,12 +104,13 @@ class RunContext:
     previous_thumb: Callable[[], bytes] | None = None  # the last step's; gone after a resume
     pending_write: asyncio.Future[None] | None = None  # the last step's files, written meanwhile
     history_text: dict[int, HistoryStep] = field(default_factory=dict)  # past steps built for prompts
+    model_encoder: PngEncoder = field(default_factory=PngEncoder)  # model images, changed rows only
     tools: Toolbox = NO_TOOLS  # custom tools the model may call (their handlers run in `act`)
     guards: list[Guard] | None = None  # checks of every planned action; None: default_guards()
 
     def __post_init__(self) -> None:
         if self.images is None:
-            self.images = ImageStore(self.config.history_images)
+            self.images = ImageStore(HistoryPolicy.of(self.config).most_images)
 
     async def flush(self) -> None:
         """Wait for the last step's screenshot and JSON to reach the disk (written in the background)."""

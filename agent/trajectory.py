@@ -6,6 +6,7 @@ Layout of a record folder:
     steps/0001.json    one step: observation, what the model was sent, raw replies, parsed actions in
                        screen space, guard decisions, execution results, timings, tokens
     steps/0001.png     the screenshot as captured (image space)
+    steps/0001.jpg     its scaled-down copy for the report, made as the step lands
     report.html        written at the end (agent.report)
 
 Every file is written to a temporary name and moved into place with os.replace, which is atomic on
@@ -16,6 +17,7 @@ secret store's mask first, whatever the caller already did.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import tempfile
@@ -23,6 +25,7 @@ import time
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+from PIL import Image
 from pydantic import BaseModel, Field, ValidationError
 
 from anyres_agent.agent.guards import GuardDecision
@@ -32,6 +35,21 @@ from anyres_agent.environments.screenshot import Screenshot
 from anyres_agent.tools import Action
 
 RunStatus = Literal["running", "success", "failure", "stopped", "error"]
+
+THUMB_MAX_WIDTH = 1024
+THUMB_QUALITY = 70
+
+
+def thumbnail_jpeg(image: Image.Image) -> bytes:
+    """A screenshot scaled down to THUMB_MAX_WIDTH as JPEG, what the report embeds. Bilinear with a
+    reducing gap: a third of Lanczos' time on a 1080p frame, and a report thumbnail shows no difference."""
+    rgb = image if image.mode == "RGB" else image.convert("RGB")
+    if rgb.width > THUMB_MAX_WIDTH:
+        size = (THUMB_MAX_WIDTH, max(1, round(rgb.height * THUMB_MAX_WIDTH / rgb.width)))
+        rgb = rgb.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
+    buffer = io.BytesIO()
+    rgb.save(buffer, format="JPEG", quality=THUMB_QUALITY)
+    return buffer.getvalue()
 
 
 class ObservationInfo(BaseModel):
@@ -88,6 +106,9 @@ class StepRecord(BaseModel):
     actions: list[PlannedAction] = Field(default_factory=list)
     decisions: list[GuardDecision] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list, description="feedback for the next step")
+    prompt_notes: list[str] = Field(
+        default_factory=list, description="the notes its accepted prompt showed with its screenshot"
+    )
     timings: dict[str, float] = Field(default_factory=dict)
     outcome: str = ""
 
@@ -170,6 +191,16 @@ class TrajectoryRecorder:
         atomic_write(self.root / relative, data)
         return relative
 
+    @staticmethod
+    def thumbnail_name(index: int) -> str:
+        return f"steps/{index:04d}.jpg"
+
+    def write_thumbnail(self, index: int, shot: Screenshot) -> str:
+        """The report's copy of the screenshot, made now (off the event loop) instead of at the end."""
+        relative = self.thumbnail_name(index)
+        atomic_write(self.root / relative, thumbnail_jpeg(shot.image))
+        return relative
+
     def write_step(self, step: StepRecord) -> None:
         atomic_write(self.root / "steps" / f"{step.index:04d}.json", self._json(step))
 
@@ -181,6 +212,11 @@ class Trajectory(BaseModel):
 
     def screenshot_path(self, step: StepRecord) -> Path | None:
         return self.root / step.screenshot if step.screenshot else None
+
+    def thumbnail_path(self, step: StepRecord) -> Path | None:
+        """The thumbnail written as the step landed, when there is one (older folders have none)."""
+        path = self.root / TrajectoryRecorder.thumbnail_name(step.index)
+        return path if step.screenshot and path.exists() else None
 
 
 class TrajectoryError(ValueError):

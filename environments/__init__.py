@@ -24,7 +24,7 @@ KINDS = ("browser", "desktop", "android", "gym")
 async def open_environment(kind: str, **options: Any) -> Environment:
     """Start an environment by kind with its adapter's options (see each adapter's constructor).
 
-    browser: BrowserEnvironment.launch(url=None, viewport=(1280, 720), dpr=1, headless=True, ...)
+    browser: BrowserEnvironment.launch(url=None, viewport=(1288, 728), dpr=1, headless=True, ...)
     desktop: DesktopEnvironment(display=None, monitor=1, input_backend=None, ...)
     android: AndroidEnvironment.connect(serial=None, host="127.0.0.1", port=5037, ...)
     gym:     GymEnvironment(env="FrozenLake-v1", action_names=None, seed=None, make_kwargs=None)

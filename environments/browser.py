@@ -30,6 +30,7 @@ from anyres_agent.environments.browser_focus import focused_input_type, focused_
 from anyres_agent.environments.browser_keys import playwright_key
 from anyres_agent.environments.browser_launch import BrowserChoice, start_browser
 from anyres_agent.environments.browser_page import ThreadBridge, run_now
+from anyres_agent.environments.browser_settle import INIT_SCRIPT, ActionWatch
 from anyres_agent.environments.screenshot import Screenshot
 from anyres_agent.tools import Action
 
@@ -47,7 +48,11 @@ if TYPE_CHECKING:
 
 SUPPORTED = frozenset({"click", "move", "drag", "scroll", "type", "key", "long_press", "navigate", "back",
                        "home", "wait"})  # fmt: skip
+SETTLED = frozenset({"click", "key", "type", "long_press", "drag"})  # what can set a page going
 DialogPolicy = Literal["accept", "dismiss"]
+DEFAULT_VIEWPORT = (1288, 728)
+"""46x26 tiles of 28 px: a Qwen2-VL-family model sees this viewport as captured (no resample), so the
+captured PNG goes to the model as it is. Other sizes work too; they cost a pad or a resample a step."""
 
 
 def _upload_list(uploads: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None) -> list[Path]:
@@ -74,7 +79,8 @@ class BrowserEnvironment:
         dialog_policy: DialogPolicy = "accept",
         uploads: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
         home_url: str | None = None,
-        settle_s: float = 0.1,
+        settle_s: float = 0.0,
+        network_idle_s: float = 0.5,
         owns_context: bool = True,
         opened_page: Page | None = None,
         bridge: ThreadBridge | None = None,
@@ -93,6 +99,8 @@ class BrowserEnvironment:
         self.uploads = _upload_list(uploads)
         self.home_url = home_url
         self.settle_s = settle_s
+        self.network_idle_s = network_idle_s
+        self.last_settle: list[str] = []  # what the last input action was waited for (tests, benchmarks)
         self._page = page
         self._events: list[str] = []
         self._dead: str | None = None
@@ -115,7 +123,7 @@ class BrowserEnvironment:
         cls,
         url: str | None = None,
         *,
-        viewport: tuple[int, int] = (1280, 720),
+        viewport: tuple[int, int] = DEFAULT_VIEWPORT,
         dpr: float = 1.0,
         headless: bool = True,
         executable_path: str | os.PathLike[str] | None = None,
@@ -150,7 +158,7 @@ class BrowserEnvironment:
         browser: Browser,
         url: str | None = None,
         *,
-        viewport: tuple[int, int] = (1280, 720),
+        viewport: tuple[int, int] = DEFAULT_VIEWPORT,
         dpr: float = 1.0,
         allowed_domains: Sequence[str] | None = None,
         reuse_context: bool = False,
@@ -170,6 +178,10 @@ class BrowserEnvironment:
             page = await context.new_page()
         env = cls(context, page, allowed_domains=allowed_domains, home_url=url, **options)
         try:
+            await context.add_init_script(INIT_SCRIPT)  # every new document reports what an action started
+            if reuse_context:
+                with contextlib.suppress(Exception):  # the tab's current document: best effort
+                    await page.evaluate(INIT_SCRIPT)
             if allow.active:
                 await context.route(lambda u: allow.blocked_host(u) is not None, env._block)
                 await context.route_web_socket(lambda u: allow.blocked_host(u) is not None, env._block_socket)
@@ -236,9 +248,19 @@ class BrowserEnvironment:
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
 
-    async def _settle(self) -> None:
+    async def _settle(self, watch: ActionWatch | None) -> None:
+        """Wait for what the action set going (browser_settle), then for the dialog and file chooser
+        handlers, so that their notes land in this action's result."""
+        if watch is not None:
+            try:
+                await watch.settle(
+                    timeout_s=self.timeout_s, network_idle_s=self.network_idle_s, new_page_s=2.0
+                )
+            finally:
+                watch.close()
+            self.last_settle = watch.waited
         if self.settle_s:
-            await asyncio.sleep(self.settle_s)  # let a new tab, dialog or navigation announce itself
+            await asyncio.sleep(self.settle_s)  # an extra fixed pause, for pages that need one
         if self._pending:
             await asyncio.wait(set(self._pending), timeout=self.timeout_s)
 
@@ -313,6 +335,19 @@ class BrowserEnvironment:
             )
         return self._page
 
+    async def _closed_its_own_tab(self, page: Page, error: Exception) -> bool:
+        """An action whose tab closed under it (a button running window.close()) did what it was
+        asked; the adapter has moved to the tab left, unless no tab is left."""
+        if "closed" not in str(error):
+            return False
+        for _ in range(50):  # the page's close event may come just after the error
+            if page.is_closed():
+                break
+            await asyncio.sleep(0.01)
+        return (
+            page.is_closed() and self._dead is None and self._page is not page and not self._page.is_closed()
+        )
+
     def _translate(self, error: Exception, doing: str) -> EnvironmentError_:
         message = str(getattr(error, "message", error)).splitlines()[0]
         if self._dead is not None or self._page.is_closed() or "has been closed" in message:
@@ -373,14 +408,19 @@ class BrowserEnvironment:
             )
         if action.positional:
             check_on_screen(action, await _screen(page))
+        watch = ActionWatch(page, self.context) if action.type in SETTLED else None
         try:
-            await self._run(page, action)
-        except EnvironmentError_:
-            raise
-        except Exception as error:
-            raise self._translate(error, action.describe()) from None
-        if action.type in {"click", "key", "type", "long_press", "drag"}:
-            await self._settle()
+            try:
+                await self._run(page, action)
+            except EnvironmentError_:
+                raise
+            except Exception as error:
+                if not await self._closed_its_own_tab(page, error):
+                    raise self._translate(error, action.describe()) from None
+            await self._settle(watch)
+        finally:
+            if watch is not None:
+                watch.close()
         self._check_alive()
         return ExecutionResult(ok=True, note=self._take_events())
 

@@ -133,10 +133,20 @@ class SyncFacade:
         return lambda *args, **kwargs: bridge.call(value, *args, **kwargs)
 
     def _listen(self, how: str, event: str, handler: Callable[..., Any]) -> None:
+        """Events arrive on the owner thread, inside Playwright's dispatcher. A handler subscribed
+        there runs there, at once (a dialog must be answered before the page goes on); one subscribed
+        by async code on its event loop (a settle watch) is run on that loop."""
         bridge = self._bridge
+        if bridge.on_owner_thread():
 
-        def deliver(*args: Any) -> Any:  # on the owner thread, inside Playwright's dispatcher
-            return handler(*(bridge.wrap(arg) for arg in args))
+            def deliver(*args: Any) -> Any:
+                return handler(*(bridge.wrap(arg) for arg in args))
+
+        else:
+            loop = asyncio.get_running_loop()
+
+            def deliver(*args: Any) -> Any:
+                loop.call_soon_threadsafe(handler, *(bridge.wrap(arg) for arg in args))
 
         self._handlers[(event, handler)] = deliver
         getattr(self._target, how)(event, deliver)

@@ -54,21 +54,34 @@ class _Band:
 
 
 class PngEncoder:
-    """Encodes a stream of same-layout frames, reusing the compressed bands that did not change."""
+    """Encodes a stream of same-layout frames, reusing the compressed bands that did not change.
+
+    With a `canvas` larger than the frame, the PNG is that size: the frame unscaled at its top-left,
+    the rest black. That is how a screenshot becomes a model image on the factor's grid without a
+    resample, and the padding costs only the bytes it adds (its rows are compressed once).
+    """
 
     def __init__(self, band_rows: int = 16, level: int = 1) -> None:
         if band_rows < 1 or not 0 <= level <= 9:
             raise ValueError(f"band_rows must be >= 1 and level 0-9, got {band_rows} and {level}")
         self.band_rows, self.level = band_rows, level
         self._lock = threading.Lock()
-        self._key: tuple[int, int, str] | None = None
+        self._key: tuple[int, int, str, int, int] | None = None
         self._previous: bytes | bytearray | None = None
         self._bands: list[_Band] = []
+        self._padding: list[_Band] = []  # the canvas rows below the frame, the same every time
         self.bands_compressed = 0  # counters, for benchmarks and tests
         self.bands_reused = 0
 
-    def encode(self, pixels: bytes | bytearray, size: tuple[int, int], layout: PixelLayout) -> bytes:
-        """PNG bytes of `pixels` (rows top to bottom, no padding). Keeps a reference to `pixels`."""
+    def encode(
+        self,
+        pixels: bytes | bytearray,
+        size: tuple[int, int],
+        layout: PixelLayout,
+        canvas: tuple[int, int] | None = None,
+    ) -> bytes:
+        """PNG bytes of `pixels` (rows top to bottom, no padding), on `canvas` (W, H) if given.
+        Keeps a reference to `pixels`."""
         width, height = size
         if layout not in BYTES_PER_PIXEL:
             raise ValueError(f"unknown pixel layout {layout!r}; use one of {', '.join(BYTES_PER_PIXEL)}")
@@ -78,9 +91,19 @@ class PngEncoder:
                 f"{len(pixels)} bytes of pixels do not make a {width}x{height} {layout} image "
                 f"({stride * height} bytes expected)"
             )
+        canvas_w, canvas_h = canvas or size
+        if canvas_w < width or canvas_h < height:
+            raise ValueError(f"a {canvas_w}x{canvas_h} canvas cannot hold a {width}x{height} frame")
+        pad = bytes(3 * (canvas_w - width))
         with self._lock:
-            if self._key != (width, height, layout):
-                self._key, self._previous, self._bands = (width, height, layout), None, []
+            if self._key != (width, height, layout, canvas_w, canvas_h):
+                self._key, self._previous, self._bands = (width, height, layout, canvas_w, canvas_h), None, []
+                pad_rows = [
+                    min(self.band_rows, canvas_h - top) for top in range(height, canvas_h, self.band_rows)
+                ]
+                self._padding = [
+                    self._compress_rgb(bytes(3 * canvas_w * n), canvas_w, n, b"") for n in pad_rows
+                ]
             # startswith(view, start) is a memcmp in place: slicing both frames would copy 16 MB
             previous = memoryview(self._previous) if self._previous is not None else None
             for index, top in enumerate(range(0, height, self.band_rows)):
@@ -89,39 +112,45 @@ class PngEncoder:
                 if previous is not None and pixels.startswith(previous[start:end], start):
                     self.bands_reused += 1
                     continue
-                band = self._compress(pixels[start:end], width, rows, layout)
+                band = self._compress(pixels[start:end], width, rows, layout, pad)
                 if index < len(self._bands):
                     self._bands[index] = band
                 else:
                     self._bands.append(band)
                 self.bands_compressed += 1
             self._previous = pixels
+            bands = self._bands + self._padding
             adler = 1  # the Adler-32 of nothing
-            for band in self._bands:
+            for band in bands:
                 adler = adler32_combine(adler, band.adler, band.length)
             stream = b"".join(
-                [
-                    _ZLIB_HEADER,
-                    *(b.segment for b in self._bands),
-                    _FINAL_EMPTY_BLOCK,
-                    struct.pack(">I", adler),
-                ]
+                [_ZLIB_HEADER, *(b.segment for b in bands), _FINAL_EMPTY_BLOCK, struct.pack(">I", adler)]
             )
-        header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB, no interlace
+        header = struct.pack(">IIBBBBB", canvas_w, canvas_h, 8, 2, 0, 0, 0)  # 8-bit RGB, no interlace
         return PNG_SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", stream) + _chunk(b"IEND", b"")
 
-    def _compress(self, band: bytes | bytearray, width: int, rows: int, layout: PixelLayout) -> _Band:
+    def _compress(
+        self, band: bytes | bytearray, width: int, rows: int, layout: PixelLayout, pad: bytes
+    ) -> _Band:
         if layout == "RGB":
             rgb = bytes(band)
         else:  # Pillow's unpacker drops the fourth byte and reorders, in C
             rgb = Image.frombuffer("RGB", (width, rows), band, "raw", layout, 0, 1).tobytes()
+        return self._compress_rgb(rgb, width, rows, pad)
+
+    def _compress_rgb(self, rgb: bytes, width: int, rows: int, pad: bytes) -> _Band:
         line = width * 3
-        filtered = b"".join(b"\x00" + rgb[y * line : (y + 1) * line] for y in range(rows))
+        filtered = b"".join(b"\x00" + rgb[y * line : (y + 1) * line] + pad for y in range(rows))
         compressor = zlib.compressobj(self.level, zlib.DEFLATED, -15)
         segment = compressor.compress(filtered) + compressor.flush(zlib.Z_SYNC_FLUSH)
         return _Band(segment, zlib.adler32(filtered), len(filtered))
 
 
-def encode_png(pixels: bytes | bytearray, size: tuple[int, int], layout: PixelLayout) -> bytes:
-    """One frame to PNG, with nothing remembered."""
-    return PngEncoder(band_rows=64).encode(pixels, size, layout)
+def encode_png(
+    pixels: bytes | bytearray,
+    size: tuple[int, int],
+    layout: PixelLayout,
+    canvas: tuple[int, int] | None = None,
+) -> bytes:
+    """One frame to PNG (on `canvas` if given), with nothing remembered."""
+    return PngEncoder(band_rows=64).encode(pixels, size, layout, canvas)

@@ -103,5 +103,26 @@ class Screenshot:
                 self._png = encode(self.image.tobytes(), self.size, "RGB")
         return self._png
 
+    def rgb_png(self, canvas: tuple[int, int] | None = None, encoder: PngEncoder | None = None) -> bytes:
+        """PNG bytes that decode to exactly `image` (8-bit RGB), unscaled on `canvas` (W, H) if given,
+        the rest black: what a model is sent. The captured bytes themselves when they already are that
+        (no decode, no encode); otherwise `encoder` recompresses only what changed since its last frame.
+        """
+        canvas = canvas or self.size
+        if canvas == self.size:
+            if self._png is not None and _is_rgb8(self._png):
+                return self._png
+            if self._png is None:
+                return self.to_png(encoder)
+        encode = encoder.encode if encoder is not None else encode_png
+        if self._pixels is not None:
+            return encode(self._pixels, self.size, self._layout, canvas)
+        return encode(self.image.tobytes(), self.size, "RGB", canvas)
+
     def __repr__(self) -> str:
         return f"Screenshot({self.width}x{self.height})"
+
+
+def _is_rgb8(png: bytes) -> bool:
+    """Bit depth 8, colour type 2 (truecolour, no alpha), no interlace, per the PNG IHDR layout."""
+    return png[24:26] == b"\x08\x02" and png[28] == 0

@@ -27,15 +27,24 @@ class LazyImage:
     """An image made on first use, with its size known up front.
 
     The loop hands families the frame-sized screenshot this way: a backend that needs pixels (a
-    transformers processor, an HTTP request) resizes once, when it encodes; one that needs only the
-    size (the scripted backend, token accounting) never pays for decoding and resampling.
+    transformers processor) makes them once; one that sends an image over HTTP asks for `png()`, which
+    can be the captured bytes themselves when the screenshot needed no change (no decode, no
+    re-encode); one that needs only the size (the scripted backend, token accounting) pays nothing.
     """
 
-    __slots__ = ("_factory", "_image", "_lock", "height", "width")
+    __slots__ = ("__weakref__", "_factory", "_image", "_lock", "_png", "_png_factory", "height", "width")
 
-    def __init__(self, factory: Callable[[], Image.Image], size: tuple[int, int]) -> None:
+    def __init__(
+        self,
+        factory: Callable[[], Image.Image],
+        size: tuple[int, int],
+        *,
+        png: Callable[[], bytes] | None = None,
+    ) -> None:
         self._factory: Callable[[], Image.Image] | None = factory
         self._image: Image.Image | None = None
+        self._png_factory = png
+        self._png: bytes | None = None
         self._lock = threading.Lock()
         self.width, self.height = size
 
@@ -52,6 +61,20 @@ class LazyImage:
                     raise ValueError(f"lazy image promised {self.size} but made {image.size}")
                 self._image, self._factory = image, None
             return self._image
+
+    @property
+    def has_png(self) -> bool:
+        """PNG bytes can be had without encoding the pixels here (see `png`)."""
+        return self._png_factory is not None or self._png is not None
+
+    def png(self) -> bytes:
+        """The image as PNG bytes, from the factory given (None when there is none)."""
+        with self._lock:
+            if self._png is None and self._png_factory is not None:
+                self._png, self._png_factory = self._png_factory(), None
+            if self._png is None:
+                raise ValueError("this lazy image has no PNG source; encode its pixels instead")
+            return self._png
 
     def __repr__(self) -> str:
         return f"LazyImage({self.width}x{self.height}, {'loaded' if self._image is not None else 'pending'})"

@@ -11,6 +11,8 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import asyncio
+
     from rich.console import Console
 
     from anyres_agent.agent.api import Agent, RunResult
@@ -35,8 +37,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--max-steps", type=int, help="step budget (30)")
     parser.add_argument("--max-seconds", type=float, help="wall-time budget in seconds (900)")
-    parser.add_argument("--max-tokens", type=int, help="token budget (1,000,000)")
+    parser.add_argument("--max-tokens", type=int, help="token budget (2,000,000)")
     parser.add_argument("--history-images", type=int, help="past screenshots kept in the prompt (2)")
+    # Kept as text so the settings validator judges them, with the same one-line message as the
+    # ANYRES_MIN_PIXELS / config-file forms of the same keys.
+    parser.add_argument(
+        "--min-pixels", metavar="N", help="frame pixel budget, lower bound; match the server's (model's)"
+    )
+    parser.add_argument(
+        "--max-pixels", metavar="N", help="frame pixel budget, upper bound; match the server's (model's)"
+    )
     parser.add_argument("--record", metavar="DIR", help="trajectory folder (default runs/<time>)")
     parser.add_argument(
         "--allow-domain", action="append", dest="allow_domains", metavar="D",
@@ -73,6 +83,8 @@ def settings_from_args(args: argparse.Namespace, **extra: Any) -> Settings:
         "max_seconds": getattr(args, "max_seconds", None),
         "max_tokens": getattr(args, "max_tokens", None),
         "history_images": getattr(args, "history_images", None),
+        "min_pixels": getattr(args, "min_pixels", None),
+        "max_pixels": getattr(args, "max_pixels", None),
         "record_dir": getattr(args, "record", None),
         "allow_domains": getattr(args, "allow_domains", None),
         "headed": getattr(args, "headed", None),
@@ -290,8 +302,36 @@ def run(args: argparse.Namespace) -> int:
     except SecretError as error:
         raise UsageError(str(error)) from None
     environment_options(settings, settings.run.url)  # bad device options fail before the model loads
+    check_model_input(settings)
     console = Console(stderr=True, highlight=False)
     return asyncio.run(_main(args.task, settings, secrets, console))
+
+
+def model_options(settings: Settings) -> dict[str, Any]:
+    """What the settings say about the model besides its name: the server, family and pixel budget."""
+    return {
+        "endpoint": settings.run.endpoint,
+        "family": settings.run.family,
+        "min_pixels": settings.agent.min_pixels,
+        "max_pixels": settings.agent.max_pixels,
+    }
+
+
+def check_model_input(settings: Settings) -> None:
+    """--model, --family and the pixel budget as one usage error, before anything starts or prints.
+
+    Resolving is cheap (no torch, no network); missing weights are not decided here but where the
+    model loads, which prints the ways forward.
+    """
+    from anyres_agent.agent.cli import UsageError
+    from anyres_agent.model.backends import BackendError, ModelSpecError, resolve_model
+
+    try:
+        resolve_model(settings.run.model, **model_options(settings))
+    except ModelSpecError as error:
+        raise UsageError(str(error)) from None
+    except BackendError:
+        pass  # told where the model loads, with the ways forward
 
 
 async def _main(task: str, settings: Settings, secrets: Any, console: Console) -> int:
@@ -305,23 +345,21 @@ async def _main(task: str, settings: Settings, secrets: Any, console: Console) -
     site = serve_demo_site() if settings.run.url == "demo" else None
     url = site.url if site is not None else settings.run.url
     env = backend = None
+    # The device starts while the model loads (a browser launch and the client's imports overlap);
+    # the model's verdict still comes first: when it cannot load, the device is closed unused.
+    starting = asyncio.ensure_future(open_environment(settings, url))
     try:
         console.print("[dim]loading the model...[/]")
-        try:  # the model first: when weights are missing, say so before starting any device
+        try:
             backend, spec = await asyncio.to_thread(
-                open_backend,
-                settings.run.model,
-                endpoint=settings.run.endpoint,
-                family=settings.run.family,
-                min_pixels=settings.agent.min_pixels,
-                max_pixels=settings.agent.max_pixels,
+                open_backend, settings.run.model, **model_options(settings)
             )
         except ModelSpecError as error:
             raise UsageError(str(error)) from None
         except BackendError as error:  # ModelUnavailableError: one paragraph with the ways forward
             console.print(str(error), markup=False, highlight=False, soft_wrap=True)
             return 1
-        env = await open_environment(settings, url)
+        env = await starting
         config = settings.agent.model_copy(
             update={"min_pixels": spec.min_pixels, "max_pixels": spec.max_pixels}
         )
@@ -333,7 +371,21 @@ async def _main(task: str, settings: Settings, secrets: Any, console: Console) -
     finally:
         if backend is not None:
             await backend.aclose()
+        if env is None:
+            env = await _discard(starting)
         if env is not None:
             await env.close()
         if site is not None:
             site.close()
+
+
+async def _discard(starting: asyncio.Future[Any]) -> Any:
+    """The device being started when the run ended early: the device if it came up (to be closed),
+    else None; its own error is not the one to report then."""
+    import contextlib
+
+    if not starting.done():
+        starting.cancel()
+    with contextlib.suppress(BaseException):
+        return await starting
+    return None

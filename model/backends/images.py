@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from PIL import Image
 
-from anyres_agent.model.conversation import LazyImage
+from anyres_agent.model.conversation import ImageLike, LazyImage, pixels
 from anyres_agent.model.frame import Frame, FrameError
 from anyres_agent.model.frame import image_tokens as resized_image_tokens
 
@@ -28,6 +28,9 @@ DEFAULT_FORMAT: ImageFormat = "png"
 
 PNG_COMPRESS_LEVEL = 1
 """zlib level 1: several times faster than Pillow's default 6 for a few percent more bytes on screenshots."""
+
+PAD_COLOR = (0, 0, 0)
+"""Padding is black, the colour environments.png pads with: plainly not part of any screen."""
 
 RESAMPLE = Image.Resampling.BICUBIC
 """The filter the Qwen image processors use, so a client-side resize matches a server-side one."""
@@ -46,7 +49,13 @@ def prepare_screenshot(image: Image.Image, frame: Frame) -> Image.Image:
         )
     rgb = to_rgb(image)
     target = (frame.resized_width, frame.resized_height)
-    return rgb if rgb.size == target else rgb.resize(target, RESAMPLE)
+    if rgb.size == target:
+        return rgb
+    if frame.padded:  # unscaled at the top-left of the grid-sized canvas, the rest black
+        canvas = Image.new("RGB", target, PAD_COLOR)
+        canvas.paste(rgb, (0, 0))
+        return canvas
+    return rgb.resize(target, RESAMPLE)
 
 
 def to_rgb(image: Image.Image) -> Image.Image:
@@ -77,14 +86,15 @@ def encode_image(image: Image.Image, fmt: ImageFormat = DEFAULT_FORMAT, *, quali
 
 
 _cache_lock = threading.Lock()
-_cache: dict[int, tuple[weakref.ref[Image.Image], str, str]] = {}
+_cache: dict[int, tuple[weakref.ref[Any], str, str]] = {}
 
 
-def to_data_url(image: Image.Image, fmt: ImageFormat = DEFAULT_FORMAT, *, quality: int = 90) -> str:
+def to_data_url(image: ImageLike, fmt: ImageFormat = DEFAULT_FORMAT, *, quality: int = 90) -> str:
     """A `data:` URL for the image, cached per image object while it lives.
 
-    History screenshots are sent again on every step; caching their encoding keeps the prepare time
-    of step N at one encode instead of N.
+    A PNG that the image already has (a screenshot sent as captured, or padded by an incremental
+    encoder) is used as it is. History screenshots are sent again on every step; caching their
+    encoding keeps the prepare time of step N at one encode instead of N.
     """
     key = id(image)
     tag = f"{fmt}:{quality}"
@@ -92,8 +102,11 @@ def to_data_url(image: Image.Image, fmt: ImageFormat = DEFAULT_FORMAT, *, qualit
         hit = _cache.get(key)
         if hit and hit[0]() is image and hit[1] == tag:
             return hit[2]
-    payload = base64.b64encode(encode_image(image, fmt, quality=quality)).decode("ascii")
-    url = f"data:{MIME[fmt]};base64,{payload}"
+    if fmt == "png" and isinstance(image, LazyImage) and image.has_png:
+        data = image.png()
+    else:
+        data = encode_image(pixels(image), fmt, quality=quality)
+    url = f"data:{MIME[fmt]};base64,{base64.b64encode(data).decode('ascii')}"
 
     def forget(_ref: weakref.ReferenceType[Any], key: int = key) -> None:
         _forget(key)

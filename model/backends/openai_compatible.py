@@ -156,7 +156,7 @@ class OpenAICompatibleBackend:
             if isinstance(part, ImagePart):
                 image_part: dict[str, Any] = {
                     "type": "image_url",
-                    "image_url": {"url": to_data_url(part.pixels, self.image_format)},
+                    "image_url": {"url": to_data_url(part.image, self.image_format)},
                 }
                 if self.server == "dashscope":
                     image_part.update(min_pixels=self.spec.min_pixels, max_pixels=self.spec.max_pixels)

@@ -190,19 +190,27 @@ def hub_unreachable(timeout: float = HUB_PROBE_TIMEOUT) -> str | None:
 
 
 def unavailable_message(spec: ModelSpec, reason: str) -> str:
-    """One paragraph: what is missing and the two ways forward (a local folder, or a served model)."""
+    """One paragraph: what is missing and the two ways forward (a local folder, or a served model).
+
+    The commands are the current ones: the hub's CLI is `hf` (huggingface_hub >= 0.34 replaced
+    `huggingface-cli`), and vLLM takes `--limit-mm-per-prompt` as JSON (vllm-project/vllm
+    docs/features/multimodal_inputs.md: `--limit-mm-per-prompt '{"image":2}'`). The server gets the
+    spec's pixel budget, so its resize matches the client's frame and clicks land where meant.
+    """
     hub_id = spec.hub_id or spec.source
+    folder = hub_id.rstrip("/").split("/")[-1]
     offline = (
         " HF_HUB_OFFLINE is set, so nothing is downloaded; unset it to let transformers fetch the weights."
         if hub_offline()
         else ""
     )
+    pixels = json.dumps({"min_pixels": spec.min_pixels, "max_pixels": spec.max_pixels})
     return (
         f"Model {spec.name!r} ({hub_id}) is not available here: {reason}.{offline} Two ways forward: "
-        f"download the weights elsewhere (e.g. `huggingface-cli download {hub_id}`) and pass "
-        f"--model /path/to/local/folder, or serve it on a GPU machine with "
-        f"`vllm serve {hub_id} --limit-mm-per-prompt image=5` and pass "
-        f"--endpoint http://HOST:8000/v1 --model {spec.preset or hub_id}."
+        f"download the weights where the hub is reachable (`hf download {hub_id} --local-dir {folder}`) "
+        f"and pass --model /path/to/{folder}, or serve it on a GPU machine with "
+        f"`vllm serve {hub_id} --limit-mm-per-prompt '{{\"image\": 5}}' --mm-processor-kwargs '{pixels}'` "
+        f"and pass --endpoint http://HOST:8000/v1 --model {spec.preset or hub_id}."
     )
 
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from anyres_agent.model.answer import Box, ParsedAnswer
 from anyres_agent.model.conversation import ImageLike, Message
-from anyres_agent.model.frame import CoordinateSpace, Frame
+from anyres_agent.model.frame import CoordinateSpace, Fit, Frame
 from anyres_agent.tools import NO_TOOLS, Action, Toolbox
 
 
@@ -22,6 +22,10 @@ class HistoryStep(BaseModel):
     """One earlier step as the loop hands it to a family when building the next prompt."""
 
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    index: int = Field(0, ge=0, description="the step's own number in the run (0: count from 1 here)")
+    notes: list[str] = Field(
+        default_factory=list, description="the notes its prompt showed with its screenshot, in order"
+    )
     thought: str = ""
     actions: list[Action] = Field(default_factory=list)
     raw: str = Field("", description="the model's own answer text, secrets already masked")
@@ -44,8 +48,9 @@ class Family(Protocol):
         image: tuple[int, int],
         min_pixels: int | None = None,
         max_pixels: int | None = None,
+        fit: Fit = "resize",
     ) -> Frame:
-        """The frame for a screenshot of `image` (W, H) on a `screen` (W, H)."""
+        """The frame for a screenshot of `image` (W, H) on a `screen` (W, H); `fit` as in Frame.build."""
         ...
 
     def build_messages(
@@ -57,10 +62,12 @@ class Family(Protocol):
         screenshot: ImageLike,
         history: Sequence[HistoryStep] = (),
         notes: Sequence[str] = (),
+        context: Sequence[str] = (),
         tools: Toolbox = NO_TOOLS,
     ) -> list[Message]:
-        """The full conversation for the next step; `screenshot` is already resized to the frame.
-        `tools` (custom tools) are offered in the family's format; none leaves the prompt official."""
+        """The full conversation for the next step; `screenshot` is already sized to the frame.
+        `notes` go with this step's screenshot; `context` (the same every step) follows the task;
+        `tools` (custom tools) are offered in the family's format: none leaves the prompt official."""
         ...
 
     def grounding_messages(self, *, instruction: str, frame: Frame, screenshot: ImageLike) -> list[Message]:

@@ -17,7 +17,7 @@ from anyres_agent.model.answer import Box, GroundedAction, ParsedAnswer, ParseEr
 from anyres_agent.model.conversation import ImageLike, ImagePart, Message, TextPart
 from anyres_agent.model.families.base import HistoryStep
 from anyres_agent.model.families.textparse import LiteralError, as_numbers, bounded, strip_chat_tokens
-from anyres_agent.model.frame import CoordinateSpace, Frame, FrameError
+from anyres_agent.model.frame import CoordinateSpace, Fit, Frame, FrameError
 from anyres_agent.tools import (
     NO_TOOLS,
     Action,
@@ -160,8 +160,9 @@ class FamilyBase:
         image: tuple[int, int],
         min_pixels: int | None = None,
         max_pixels: int | None = None,
+        fit: Fit = "resize",
     ) -> Frame:
-        """The frame for a screenshot of `image` (W, H) on a `screen` (W, H)."""
+        """The frame for a screenshot of `image` (W, H) on a `screen` (W, H); `fit` as in Frame.build."""
         return Frame.build(
             space=self.space,
             screen=screen,
@@ -169,6 +170,7 @@ class FamilyBase:
             factor=self.factor,
             min_pixels=self.min_pixels if min_pixels is None else min_pixels,
             max_pixels=self.max_pixels if max_pixels is None else max_pixels,
+            fit=fit,
         )
 
     # --- model space -> screen space -----------------------------------------------------
@@ -176,16 +178,20 @@ class FamilyBase:
         """A model-space point as integer screen pixels, or a ParseError when it is off the image."""
         if not (math.isfinite(x) and math.isfinite(y)):
             raise fail(f"coordinate ({x}, {y}) is not a finite number")
-        if not frame.in_model_space(x, y):
+        if not frame.in_model_space(x, y):  # outside the image, or on the padding beside the screenshot
             if not clamp:
-                limits = f"x must be within 0-{frame.model_width:g} and y within 0-{frame.model_height:g}"
+                limits = (
+                    f"x must be within 0-{frame.content_model_width:g} and y within "
+                    f"0-{frame.content_model_height:g}"
+                )
                 raise fail(
                     f"coordinate ({x:g}, {y:g}) is off the screenshot: {limits} ({self.space_words(frame)})"
                 )
-            x = min(max(x, 0.0), frame.model_width)
-            y = min(max(y, 0.0), frame.model_height)
+            x = min(max(x, 0.0), frame.content_model_width)
+            y = min(max(y, 0.0), frame.content_model_height)
         sx, sy = frame.model_to_screen(x, y)
-        # the far edge of model space (1000, the resized width, 1.0) is the last screen pixel
+        # the far edge of the screenshot in model space (1000, the resized width, 1.0 unless padded)
+        # is the last screen pixel
         return min(round(sx), frame.screen_width - 1), min(round(sy), frame.screen_height - 1)
 
     def space_words(self, frame: Frame) -> str:
@@ -220,8 +226,8 @@ class FamilyBase:
     def to_model(self, frame: Frame, x: float, y: float) -> tuple[str, str]:
         """A screen point written as this family's model writes numbers (ints, or decimals for 0-1)."""
         mx, my = frame.screen_to_model(x, y)
-        mx = min(max(mx, 0.0), frame.model_width)
-        my = min(max(my, 0.0), frame.model_height)
+        mx = min(max(mx, 0.0), frame.content_model_width)
+        my = min(max(my, 0.0), frame.content_model_height)
         if self.decimals == 0:
             return str(round(mx)), str(round(my))
         return _short(mx, self.decimals, frame.screen_width), _short(my, self.decimals, frame.screen_height)
@@ -319,14 +325,17 @@ class FamilyBase:
         screenshot: ImageLike,
         history: Sequence[HistoryStep] = (),
         notes: Sequence[str] = (),
+        context: Sequence[str] = (),
         tools: Toolbox = NO_TOOLS,
     ) -> list[Message]:
-        """System prompt, task, history (text for dropped screenshots, images for kept ones), notes,
-        then the current screenshot. `tools`: custom tools, offered in the family's own format."""
+        """System prompt, task and standing context, the history (text for steps whose screenshot was
+        dropped, image + answer turns for the others), this step's notes, then the screenshot.
+        `tools`: custom tools, offered in the family's own format."""
         system, opening = self.opening(task, actions, frame, tools)
         return assemble(
             system=system,
             task=opening,
+            context=context,
             history=history,
             notes=notes,
             screenshot=screenshot,
@@ -351,12 +360,19 @@ def assemble(
     notes: Sequence[str],
     screenshot: ImageLike,
     render_step: Callable[[HistoryStep], str],
+    context: Sequence[str] = (),
 ) -> list[Message]:
-    """A multi-turn conversation: steps with a screenshot are (user image, assistant answer) turns;
-    steps without one become 'Step N:' lines in the user turn before them; adjacent user texts merge.
+    """A multi-turn conversation that only grows at its end from one step to the next, so a server's
+    prefix cache (vLLM, SGLang) reuses all of the last prompt:
 
-    Built as plain strings first and turned into message objects once: this runs on every step with
-    up to `text_steps` earlier steps, so it stays off the per-step overhead."""
+        system | user: task, context, "Step N (done): ..." for text-only steps | per step with a
+        screenshot: user: its notes + its screenshot, assistant: its answer, user: "Note after step N"
+        | user: this step's notes + this screenshot
+
+    A step with a screenshot renders exactly as its own prompt ended (the same notes, the same image),
+    steps are named by their own number, never by their place in the window, and the window moves in
+    chunks (agent.history), so between those moves nothing before the new turns changes.
+    Built as plain strings first and turned into message objects once, to stay off the step's cost."""
     turns: list[tuple[str, list[str | ImageLike]]] = [("user", [task])]
 
     def add(role: str, part: str | ImageLike) -> None:
@@ -367,15 +383,22 @@ def assemble(
         else:
             turns[-1][1].append(part)
 
+    for line in context:
+        if line.strip():
+            add("user", f"Note: {line.strip()}")
     for number, step in enumerate(history, start=1):
+        index = step.index or number
         text = render_step(step)
         if step.screenshot is None:
-            add("user", f"Step {number} (done): {text}")
+            add("user", f"Step {index} (done): {text}")
         else:
+            for note in step.notes:
+                if note.strip():
+                    add("user", f"Note: {note.strip()}")
             add("user", step.screenshot)
             add("assistant", text)
         if step.note.strip():
-            add("user", f"Note after step {number}: {step.note.strip()}")
+            add("user", f"Note after step {index}: {step.note.strip()}")
     for note in notes:
         if note.strip():
             add("user", f"Note: {note.strip()}")

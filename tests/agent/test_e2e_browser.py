@@ -3,6 +3,7 @@ output format from the page's geometry, the real parser, guards, trajectory and 
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,10 @@ def test_the_sign_up_form_is_filled_selected_and_submitted(
     assert "Welcome, Ada Lovelace! Plan: pro." in page["text"]
     assert result.steps == 8  # click+type twice, choose the plan, tick, submit, finish
     assert result.report is not None and "<svg" in result.report.read_text()
+    # each step's report thumbnail was written as the step landed, and the report embeds those bytes
+    thumbs = sorted((tmp_path / "run" / "steps").glob("*.jpg"))
+    assert len(thumbs) == 8
+    assert base64.b64encode(thumbs[0].read_bytes()).decode() in result.report.read_text()
 
 
 def test_a_wrong_click_is_seen_in_the_screenshot_and_corrected(

@@ -110,3 +110,53 @@ def test_a_screenshot_from_raw_pixels_decodes_and_encodes_lazily() -> None:
     assert shot.png is shot.to_png()  # encoded once
     with pytest.raises(ValueError, match="do not make 30x21"):
         Screenshot.from_pixels(pixels, (30, 21), "BGRX")
+
+
+@pytest.mark.parametrize(
+    ("size", "canvas"), [((1920, 1080), (1932, 1092)), ((1280, 720), (1288, 728)), ((5, 3), (28, 28))]
+)
+def test_a_padded_frame_is_the_frame_unscaled_on_a_black_canvas(
+    size: tuple[int, int], canvas: tuple[int, int]
+) -> None:
+    encoder = PngEncoder()
+    for seed in (1, 2):  # a second, different frame goes through the band reuse path too
+        pixels = bgrx_frame(*size, seed)
+        png = encoder.encode(pixels, size, "BGRX", canvas)
+        expected = Image.new("RGB", canvas, (0, 0, 0))
+        expected.paste(Image.frombytes("RGB", size, as_rgb(pixels, size)), (0, 0))
+        assert decode(png).tobytes() == expected.tobytes()
+    assert decode(encode_png(pixels, size, "BGRX", canvas)).tobytes() == expected.tobytes()  # one-shot too
+
+
+def test_only_changed_rows_recompress_on_a_canvas_too() -> None:
+    encoder = PngEncoder(band_rows=16)
+    size, canvas = (1920, 1080), (1932, 1092)
+    frame = bgrx_frame(*size, 3)
+    encoder.encode(frame, size, "BGRX", canvas)
+    changed = bytearray(frame)
+    changed[500 * 1920 * 4 : 500 * 1920 * 4 + 40] = bytes(40)  # a few pixels of row 500
+    before = encoder.bands_compressed
+    png = encoder.encode(changed, size, "BGRX", canvas)
+    assert encoder.bands_compressed - before == 1
+    assert decode(png).crop((0, 0, *size)).tobytes() == as_rgb(changed, size)
+
+
+def test_a_canvas_smaller_than_the_frame_is_refused() -> None:
+    with pytest.raises(ValueError, match="cannot hold"):
+        PngEncoder().encode(bgrx_frame(30, 30, 1), (30, 30), "BGRX", (28, 56))
+
+
+def test_rgb_png_is_the_captured_bytes_when_they_need_no_change() -> None:
+    image = Image.new("RGB", (56, 28), (10, 200, 30))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    captured = buffer.getvalue()
+    shot = Screenshot.from_png(captured)
+    assert shot.rgb_png() is captured  # no decode, no encode
+    padded = decode(shot.rgb_png((84, 56)))
+    assert padded.size == (84, 56) and padded.crop((0, 0, 56, 28)).tobytes() == image.tobytes()
+    assert padded.getpixel((60, 40)) == (0, 0, 0)
+    rgba = io.BytesIO()
+    image.convert("RGBA").save(rgba, format="PNG")
+    reencoded = Screenshot.from_png(rgba.getvalue()).rgb_png()  # alpha: re-encoded as 8-bit RGB
+    assert reencoded != rgba.getvalue() and decode(reencoded).tobytes() == image.tobytes()

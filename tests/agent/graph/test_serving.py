@@ -78,12 +78,9 @@ def test_a_recorded_run_with_an_interrupt_does_no_blocking_io_on_the_event_loop(
     assert devices.screens[0].pressed == ["pay"]
     record = Path(final["gui_result"]["record_dir"])
     assert (record / "run.json").is_file() and (record / "report.html").is_file()
-    assert sorted(p.name for p in (record / "steps").iterdir()) == [
-        "0001.json",
-        "0001.png",
-        "0002.json",
-        "0002.png",
-    ]
+    assert {"0001.json", "0001.png", "0002.json", "0002.png"} <= {
+        p.name for p in (record / "steps").iterdir()
+    }
 
 
 def test_the_interrupt_follows_langchains_hitl_format_with_the_screen_as_data(arun: Any) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import socket
 import time
 from pathlib import Path
@@ -107,8 +109,16 @@ def test_missing_hub_model_offline_is_one_clear_paragraph(hub_offline: Path) -> 
         open_backend("qwen2.5-vl-7b")
     message = str(caught.value)
     assert "Qwen/Qwen2.5-VL-7B-Instruct" in message
-    assert "--model /path/to/local/folder" in message
-    assert "vllm serve Qwen/Qwen2.5-VL-7B-Instruct" in message and "--endpoint" in message
+    # the current commands: the hub CLI is `hf`, and vLLM takes its limits and processor kwargs as JSON
+    assert "`hf download Qwen/Qwen2.5-VL-7B-Instruct --local-dir Qwen2.5-VL-7B-Instruct`" in message
+    assert "--model /path/to/Qwen2.5-VL-7B-Instruct" in message and "huggingface-cli" not in message
+    served = re.search(
+        r"`vllm serve (\S+) --limit-mm-per-prompt '(.+?)' --mm-processor-kwargs '(.+?)'`", message
+    )
+    assert served is not None, message
+    assert served.group(1) == "Qwen/Qwen2.5-VL-7B-Instruct" and json.loads(served.group(2)) == {"image": 5}
+    assert json.loads(served.group(3)) == {"min_pixels": 3136, "max_pixels": 12845056}  # the preset's
+    assert "--endpoint http://HOST:8000/v1 --model qwen2.5-vl-7b" in message
     assert "HF_HUB_OFFLINE" in message
     assert "\n" not in message and "Traceback" not in message
     assert caught.value.__cause__ is None
@@ -128,7 +138,7 @@ def test_unreachable_hub_fails_at_once_with_the_same_paragraph(
         open_backend("qwen2-vl-2b")
     message = str(caught.value)
     assert f"the model hub at http://127.0.0.1:{port} cannot be reached" in message
-    assert "--model /path/to/local/folder" in message and "--endpoint" in message
+    assert "--model /path/to/Qwen2-VL-2B-Instruct" in message and "--endpoint" in message
     assert time.perf_counter() - started < 5  # one probe, not the hub client's minute of retries
 
 
@@ -171,7 +181,7 @@ def test_missing_weights_are_reported_before_torch_is_imported(hub_offline: Path
 
     code = (
         "import sys\n"
-        "from model.backends import ModelUnavailableError, open_backend\n"
+        "from anyres_agent.model.backends import ModelUnavailableError, open_backend\n"
         "try:\n    open_backend('ui-tars-1.5-7b')\n"
         "except ModelUnavailableError as error:\n    print('torch' in sys.modules, error)\n"
     )
