@@ -182,12 +182,20 @@ def wrap_page(target: Any, **options: Any) -> BrowserEnvironment:
     """Your Playwright `Page` or `BrowserContext` (sync or async) as a `BrowserEnvironment` that never
     closes it. A context with no open tab gets one, which `close()` closes. Options are those of
     `BrowserEnvironment` (timeout_s, dialog_policy, uploads, settle_s, home_url). Call it on the
-    thread that owns a sync page."""
+    thread that owns a sync page, or on the event loop of an async one."""
     from anyres_agent.environments.browser import BrowserEnvironment
 
     if not is_playwright_object(target) or type(target).__name__ not in ("Page", "BrowserContext"):
         raise TypeError(f"expected a Playwright Page or BrowserContext, got {type(target).__name__}")
     bridge = ThreadBridge() if is_sync_playwright(target) else None
+    if bridge is None:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            raise RuntimeError(
+                "an async Playwright page belongs to its event loop: wrap it (or build the Agent on it) "
+                "inside a coroutine running on that loop"
+            ) from None
     facade = bridge.wrap(target) if bridge is not None else target
     opened = None
     if _is_context(target):

@@ -30,7 +30,13 @@ def test_an_async_page_is_driven_and_left_open(run: Run, browser: Any, site: Sit
     context = run(browser.new_context(viewport={"width": 800, "height": 600}))
     page = run(context.new_page())
     run(page.goto(site.url("/form.html")))
-    env = wrap_page(page)
+    with pytest.raises(RuntimeError, match="inside a coroutine running on that loop"):
+        wrap_page(page)  # not on the page's event loop
+
+    async def on_its_loop() -> BrowserEnvironment:
+        return wrap_page(page)
+
+    env = run(on_its_loop())
     try:
         assert isinstance(env, BrowserEnvironment) and env.page is page and bridge_of(env) is None
         observation = run(env.observe())
@@ -53,8 +59,12 @@ def test_an_async_page_is_driven_and_left_open(run: Run, browser: Any, site: Sit
 def test_a_context_without_a_page_is_refused_with_what_to_do(run: Run, browser: Any) -> None:
     context = run(browser.new_context())
     try:
-        with pytest.raises(Exception, match=r"has no open page: open one \(await context.new_page\(\)\)"):
+
+        async def on_its_loop() -> None:
             wrap_page(context)
+
+        with pytest.raises(Exception, match=r"has no open page: open one \(await context.new_page\(\)\)"):
+            run(on_its_loop())
     finally:
         run(context.close())
 
