@@ -53,4 +53,6 @@ install_torch() {
 }
 .venv/bin/python -c 'import torch' >/dev/null 2>&1 || install_torch
 .venv/bin/python -m pip install -q -e '.[dev]'
+# the sample user project (its own package, shop_checks): its suite runs after ours in .ci/test.sh
+.venv/bin/python -m pip install -q -e examples/shop-tests
 echo "setup: done ($(.venv/bin/python --version), torch $(.venv/bin/python -c 'import torch; print(torch.__version__)'))"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs the whole test suite for real: ruff (lint + format), mypy, then pytest with no hub access.
-# Assumes .ci/setup.sh ran.
+# Runs the whole test suite for real: ruff (lint + format), mypy, then pytest with no hub access, then
+# the sample user project's suite. Assumes .ci/setup.sh ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 XDG_SESSION_TYPE=x11
@@ -22,3 +22,15 @@ fi
 .venv/bin/ruff format --check .
 bash .ci/typecheck.sh
 .venv/bin/python -m pytest "$@"
+
+# The sample user project (examples/shop-tests: its own package, pytest config and locate cache, run
+# read-only as CI should) after the whole suite; a run narrowed to some tests (a path or -k/-m)
+# leaves it out.
+narrowed=0
+for arg in "$@"; do
+  case "$arg" in -k | -m | --lf | --last-failed | --deselect) narrowed=1 ;; esac
+  if [ -e "${arg%%::*}" ]; then narrowed=1; fi
+done
+if [ "$narrowed" = 0 ]; then
+  (cd examples/shop-tests && ../../.venv/bin/python -m pytest -q -p no:cacheprovider --agent-cache-mode=readonly)
+fi

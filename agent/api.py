@@ -11,15 +11,17 @@ are usually bound to one), runs the task and closes what it created.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from anyres_agent.agent.config import AgentConfig
+from anyres_agent.agent.guard_hooks import GuardLike, as_guards
 from anyres_agent.agent.loop import ConfirmCallback, EventCallback, RunContext, RunState, StepEvent, run_steps
 from anyres_agent.agent.report import write_report
 from anyres_agent.agent.secrets import SecretStore
@@ -31,9 +33,11 @@ from anyres_agent.agent.trajectory import (
     TrajectoryError,
     TrajectoryRecorder,
 )
+from anyres_agent.environments.browser_page import as_environment, bridge_of
 from anyres_agent.model.backends.base import Backend
 from anyres_agent.model.conversation import GenerationSettings
 from anyres_agent.model.families.base import Family
+from anyres_agent.tools import Tool, Toolbox
 
 
 class RunResult(BaseModel):
@@ -92,10 +96,19 @@ class Agent:
         settings: GenerationSettings | None = None,
         model_name: str = "",
         scripted: bool | None = None,
+        tools: Toolbox | Sequence[Tool] = (),
+        guards: Sequence[GuardLike] | None = None,
     ) -> None:
-        self.env = env
+        """`env` may be an environment or your own Playwright Page / BrowserContext (sync or async; it
+        is never closed by the agent). `tools`: custom tools the model may call (see tools.custom);
+        `guards`: the checks every planned action passes (agent.guard_hooks; None: `default_guards()`)."""
+        self.env = as_environment(env)
         self.backend = backend
         self.family = _resolve_family(family)
+        self.tools = tools if isinstance(tools, Toolbox) else Toolbox(tools)
+        if self.tools:
+            self.family.check_tools(self.tools)
+        self.guards = as_guards(guards)
         spec = getattr(backend, "spec", None)  # the model's own pixel budget and sampling settings
         self.config = _with_model_budget(config or AgentConfig(), spec)
         self.confirm = confirm
@@ -136,14 +149,16 @@ class Agent:
             on_event=self.on_event,
             settings=self.settings,
             stop_requested=self._stop,
+            tools=self.tools,
+            guards=self.guards,
         )
 
     async def begin(self, state: RunState, ctx: RunContext) -> float:
         """Start a run: run.json written, `run_started` emitted; returns the start time (for
         `run_record` and `finalize`). The Python API and the LangGraph start node share it."""
         started = time.time()
-        if ctx.recorder is not None:
-            ctx.recorder.write_run(self.run_record(state, started))
+        if ctx.recorder is not None:  # file I/O off the event loop: a server's loop serves others too
+            await asyncio.to_thread(ctx.recorder.write_run, self.run_record(state, started))
         await ctx.emit(StepEvent(kind="run_started", message=self.secrets.mask(state.task)))
         return started
 
@@ -169,6 +184,12 @@ class Agent:
 
     async def run(self, task: str, *, state: RunState | None = None) -> RunResult:
         """Run `task` to the end (or continue `state`); never raises for a run that merely fails."""
+        bridge = bridge_of(self.env)
+        if bridge is not None and bridge.on_owner_thread():
+            raise RuntimeError(
+                "this agent drives a sync Playwright page, whose calls must run on its own thread: "
+                "use agent.run_sync(task) there, or pass an async page to await agent.run(task)"
+            )
         state = state or self.new_state(task)
         ctx = self.context()
         self._context = ctx
@@ -180,11 +201,7 @@ class Agent:
             raise
         finally:
             self._context = None
-            try:
-                await asyncio.shield(ctx.flush())
-            except RecordingError as error:
-                _recording_failed(state, ctx, str(error))
-            report = self.finalize(state, ctx, started)
+            report = await asyncio.shield(self.finalize(state, ctx, started))
         await ctx.emit(StepEvent(kind="run_finished", step=state.steps_done, message=state.reason))
         return RunResult(
             status=state.status,
@@ -199,27 +216,38 @@ class Agent:
             state=state,
         )
 
-    def finalize(self, state: RunState, ctx: RunContext, started: float) -> Path | None:
-        """End the run for good: a run still going counts as stopped; write run.json and the report.
-        Shared with the graph's finish node, so both faces leave the same files. Never raises: what
-        cannot be written is kept in `ctx.record_problems` (and the result's `record_error`), and the
-        report is drawn from whatever reached the disk."""
+    async def finalize(self, state: RunState, ctx: RunContext, started: float) -> Path | None:
+        """End the run for good: wait for the last step's files, count a run still going as stopped,
+        write run.json and the report (on a worker thread). Shared by `run`, the graph's finish node and
+        `agent eval`, so every face leaves the same files. Never raises: what cannot be written is kept
+        in `ctx.record_problems` (and the result's `record_error`), and the report is drawn from
+        whatever reached the disk."""
+        try:
+            await ctx.flush()
+        except RecordingError as error:
+            _recording_failed(state, ctx, str(error))
         if state.status == "running":
             state.status, state.reason = "stopped", state.reason or "the run was interrupted"
         state.phase = "done"
-        if ctx.recorder is None:
+        recorder = ctx.recorder
+        if recorder is None:
             return None
-        try:
-            ctx.recorder.write_run(self.run_record(state, started))
-        except RecordingError as error:
-            ctx.record_problems.append(str(error))
-        if not self.config.report:
-            return None
-        try:
-            return write_report(ctx.recorder.root)
-        except (OSError, TrajectoryError) as error:
-            ctx.record_problems.append(f"could not write the report: {error}")
-            return None
+        record = self.run_record(state, started)
+
+        def write() -> Path | None:
+            try:
+                recorder.write_run(record)
+            except RecordingError as error:
+                ctx.record_problems.append(str(error))
+            if not self.config.report:
+                return None
+            try:
+                return write_report(recorder.root)
+            except (OSError, TrajectoryError) as error:
+                ctx.record_problems.append(f"could not write the report: {error}")
+                return None
+
+        return await asyncio.to_thread(write)
 
     async def stream(self, task: str) -> AsyncIterator[StepEvent]:
         """The run's events as they happen; the last one is `run_finished`."""
@@ -244,8 +272,15 @@ class Agent:
                 runner.cancel()
 
     def run_sync(self, task: str) -> RunResult:
-        """Run in a fresh event loop: for environments and backends not bound to another loop."""
-        return asyncio.run(self.run(task))
+        """Run in a fresh event loop: for environments and backends not bound to another loop. On a
+        sync Playwright page the loop runs in a worker thread while this thread serves the page."""
+        bridge = bridge_of(self.env)
+        if bridge is None:
+            return asyncio.run(self.run(task))
+        with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="agent-loop") as pool:
+            future = pool.submit(asyncio.run, self.run(task))
+            bridge.serve_until(future)
+            return future.result()
 
 
 def _recording_failed(state: RunState, ctx: RunContext, message: str) -> None:

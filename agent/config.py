@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -212,10 +212,13 @@ def _split(flat: Mapping[str, Any], source: str) -> dict[str, dict[str, Any]]:
     return out
 
 
-def env_overrides(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """`ANYRES_MAX_STEPS=10` -> {"max_steps": "10"}; secrets (`ANYRES_SECRET_*`) are never settings."""
+def env_overrides(
+    environ: Mapping[str, str] | None = None, fields: Collection[str] | None = None
+) -> dict[str, Any]:
+    """`ANYRES_MAX_STEPS=10` -> {"max_steps": "10"}; secrets (`ANYRES_SECRET_*`) are never settings.
+    `fields`: the setting names to read (default: AgentConfig's and RunSettings')."""
     environ = os.environ if environ is None else environ
-    fields = set(AgentConfig.model_fields) | set(RunSettings.model_fields)
+    fields = set(AgentConfig.model_fields) | set(RunSettings.model_fields) if fields is None else set(fields)
     found: dict[str, Any] = {}
     for key, value in environ.items():
         if not key.startswith(ENV_PREFIX) or key.startswith(SECRET_ENV_PREFIX):

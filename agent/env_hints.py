@@ -1,8 +1,10 @@
-"""What the loop may ask an environment beyond the protocol: optional hints, never required.
+"""What the loop and the UI tests may ask an environment beyond the protocol: optional hints.
 
 An adapter that offers `tool_schemas()` (a gym env's named options), `target_at(x, y)` (what is under
-a point) or `focused_target()` (the field with the keyboard focus) helps the loop prompt better and
-guard better; one that does not still works, and its actions are judged by the model's words alone.
+a point), `focused_target()` (the field with the keyboard focus), `element_at(x, y)` (a stable
+fingerprint of the element at a point) or `focused_text()` (what the focused field holds) helps the
+loop prompt and guard better and the UI tests check their locates and typing; one that does not still
+works, and its actions are judged by the model's words alone.
 """
 
 from __future__ import annotations
@@ -67,3 +69,26 @@ async def target_of(env: object, action: Action) -> Target | None:
     if action.positional and isinstance(x, int) and isinstance(y, int) and action.type != "scroll":
         return await _ask(env, "target_at", x, y)
     return None
+
+
+async def element_at(env: object, x: float, y: float) -> str | None:
+    """A short description of the element at a point, for devices that can tell (a browser); else None."""
+    probe = getattr(env, "element_at", None)
+    if probe is None:
+        return None
+    try:
+        return await call_maybe_async(probe, x, y)
+    except Exception:  # a hint: a busy or closed page means "cannot tell"
+        return None
+
+
+async def focused_text(env: object) -> tuple[bool, str | None]:
+    """(whether the device can tell, the focused text field's text, or None when no text field has the
+    focus): evidence that typing reached a field, where the device can give it."""
+    probe = getattr(env, "focused_text", None)
+    if probe is None:
+        return False, None
+    try:
+        return True, await call_maybe_async(probe)
+    except Exception:  # cannot tell is no evidence either way
+        return False, None

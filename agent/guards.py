@@ -33,8 +33,10 @@ class GuardDecision(BaseModel):
     """One verdict, recorded in the trajectory and shown in the report."""
 
     model_config = ConfigDict(frozen=True)
-    guard: Literal["budget", "warning", "loop", "risk", "confirmation", "parse", "interrupt", "secret"]
-    verdict: Literal["ok", "warn", "nudge", "stop", "ask", "approve", "reject", "edit"]
+    guard: str = Field(
+        description="budget, loop, supported, risk, confirmation, parse... or a custom guard's name"
+    )
+    verdict: Literal["ok", "warn", "nudge", "stop", "ask", "deny", "approve", "reject", "edit"]
     detail: str = ""
 
 

@@ -27,11 +27,11 @@ from anyres_agent.agent.confirmation import (
     secret_scope,
 )
 from anyres_agent.agent.env_hints import focused_target, option_notes, prompt_extras, target_of
+from anyres_agent.agent.guard_hooks import default_guards, judge
 from anyres_agent.agent.guards import (
     KEYWORD_CHECKED,
     LOOP_ACTIONS,
     GuardDecision,
-    assess_risk,
     budget_exhausted,
     budget_warning,
     thumbnail,
@@ -143,6 +143,7 @@ async def think(state: RunState, ctx: RunContext) -> RunState:
     context, notes = _context_notes(state, ctx), _step_notes(state, ctx)
     actions = frozenset(ctx.env.supported_actions()) | LOOP_ACTIONS
     extras = prompt_extras(ctx.env, config.extra_actions)
+    tools = ctx.tools
     step.timings["prepare"] = time.perf_counter() - start
     retry_notes: list[str] = []
     for _ in range(config.max_parse_retries + 1):
@@ -156,6 +157,7 @@ async def think(state: RunState, ctx: RunContext) -> RunState:
             notes=notes + retry_notes,
             context=context,
             extras=extras,
+            tools=tools,
         )
         request = ModelRequest(messages=messages, frame=frame, settings=ctx.settings or GenerationSettings())
         step.timings["prepare"] += time.perf_counter() - start
@@ -196,7 +198,7 @@ async def think(state: RunState, ctx: RunContext) -> RunState:
         await ctx.emit(StepEvent(kind="model", step=step.index, data={"seconds": seconds}))
         start = time.perf_counter()
         try:
-            parsed = family.parse(text, frame, cursor=obs.cursor)
+            parsed = family.parse(text, frame, cursor=obs.cursor, tools=tools)
             if not parsed.steps:
                 raise ParseError(
                     "the answer contains no action; give exactly one action in the required format"
@@ -241,52 +243,24 @@ async def think(state: RunState, ctx: RunContext) -> RunState:
 
 
 async def guard(state: RunState, ctx: RunContext) -> RunState:
-    """Loop detection (nudge, then stop), unsupported actions, and which actions need confirmation."""
+    """Every planned action through the guard list (agent.guard_hooks): by default loop detection
+    (nudge, then stop), unsupported actions and which actions need confirmation."""
     step = state.step
     assert step is not None
     start = time.perf_counter()
-    actions = [p.action for p in step.actions]
-    if ctx.thumb is not None:
-        verdict = state.loop.check(actions, ctx.thumb, ctx.config, previous=ctx.previous_thumb)
-        if verdict.verdict != "ok":
-            step.decisions.append(verdict)
-            await ctx.emit(StepEvent(kind="guard", step=step.index, message=verdict.detail))
-        if verdict.verdict == "stop":
-            for planned in step.actions:
-                planned.decision = "skipped"
-            state.end("stopped", f"loop detected: {verdict.detail}")
-            return state
-        if verdict.verdict == "nudge":
-            step.notes.append(verdict.detail)
-    supported = frozenset(ctx.env.supported_actions()) | LOOP_ACTIONS | {"wait"}
-    for planned, action in zip(step.actions, actions, strict=True):
-        if action.type not in supported:
-            planned.decision, planned.ok = "skipped", False
-            planned.note = f"this {getattr(ctx.env, 'name', 'device')} cannot {action.type}"
-            step.notes.append(f"{action.describe()} was not run: {planned.note}.")
-            continue
-        # the risk is judged on what the action lands on, read from the device, not on words alone
-        target = await target_of(ctx.env, action) if action.type in KEYWORD_CHECKED else None
-        if target is not None:
-            target = target.model_copy(update={"description": ctx.secrets.mask(target.description)})
-        planned.target = target
-        text = getattr(action, "text", "") if action.type == "type" else ""
-        location = target.location if target is not None else None
-        refused = ctx.secrets.refusal(text, secret_scope(state, ctx, location)) if text else None
-        if refused is not None:
-            planned.decision, planned.ok, planned.note = "skipped", False, refused
-            step.notes.append(f"{action.describe()} was not run: {refused}.")
-            step.decisions.append(GuardDecision(guard="secret", verdict="reject", detail=refused))
-            continue
-        planned.risk = assess_risk(
-            action, thought=step.thought, target=target, keywords=ctx.config.risk_keywords
-        )
-        if planned.risk:
-            step.decisions.append(GuardDecision(guard="risk", verdict="ask", detail=planned.risk))
-        else:
-            planned.decision = "approved"
+    # what each action lands on is read from the device first (the guards judge it, the record keeps it)
+    for planned in step.actions:
+        if planned.action.type in KEYWORD_CHECKED:
+            target = await target_of(ctx.env, planned.action)
+            if target is not None:
+                target = target.model_copy(update={"description": ctx.secrets.mask(target.description)})
+            planned.target = target
+    guards = ctx.guards if ctx.guards is not None else default_guards()
+    for name, verdict in await judge(state, ctx, guards):
+        await ctx.emit(StepEvent(kind="guard", step=step.index, message=f"{name}: {verdict.reason}"))
     step.timings["guard"] = time.perf_counter() - start
-    state.phase = "confirm" if any(p.decision == "pending" for p in step.actions) else "act"
+    if state.status == "running":
+        state.phase = "confirm" if any(p.decision == "pending" for p in step.actions) else "act"
     return state
 
 
@@ -320,6 +294,9 @@ async def act(state: RunState, ctx: RunContext) -> RunState:
         elif action.type == "wait" and "wait" not in ctx.env.supported_actions():
             await asyncio.sleep(action.seconds)
             planned.ok = True
+        elif action.type == "tool":
+            await _run_tool(planned, ctx)
+            step.notes.append(f"{action.describe()}: {planned.note}")
         else:
             try:
                 scope = None
@@ -344,6 +321,18 @@ async def act(state: RunState, ctx: RunContext) -> RunState:
     step.timings["execute"] = time.perf_counter() - start
     state.phase = "record"
     return state
+
+
+async def _run_tool(planned: PlannedAction, ctx: RunContext) -> None:
+    """A custom tool's handler (not the device); what it returns, or why it failed, goes back to the
+    model, masked like every other text."""
+    assert planned.action.type == "tool"
+    try:
+        result = await ctx.tools.run(planned.action)
+    except Exception as error:  # a handler's failure is the model's information, not the run's end
+        planned.ok, planned.note = False, ctx.secrets.mask(f"failed: {type(error).__name__}: {error}")
+        return
+    planned.ok, planned.note = True, ctx.secrets.mask(f"returned {result}")
 
 
 async def record(state: RunState, ctx: RunContext) -> RunState:

@@ -1,4 +1,5 @@
-"""pytest plugin: `ui_browser` and `ui_desktop` fixtures, model options, an HTML report per failed test.
+"""pytest plugin: `ui_browser`, `ui_page` (on pytest-playwright's page) and `ui_desktop` fixtures, model
+options, an HTML report per failed test (linked from JUnit XML).
 
     def test_sign_in(ui_browser):
         ui_browser.goto("http://localhost:8000/login.html")
@@ -25,9 +26,11 @@ import pytest
 
 if TYPE_CHECKING:
     from anyres_agent.agent.testing import UI, BrowserHost, LocateCache, ModelSetup
+    from anyres_agent.agent.testing.settings import UITestSettings
     from anyres_agent.model.backends.base import Backend
 
 _UI_KEY = pytest.StashKey["UI"]()
+_SETTINGS_KEY = pytest.StashKey["UITestSettings | str"]()
 _FAILED_KEY = pytest.StashKey[str]()
 REPORT_SECTION = "anyres-agent UI report"
 
@@ -43,7 +46,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--agent-update-cache",
         action="store_true",
-        help="re-ground every locate and rewrite the cache entries",
+        help="re-ground every locate and rewrite the cache entries (cache mode refresh)",
+    )
+    group.addoption(
+        "--agent-cache-mode",
+        choices=["use", "readonly", "refresh"],
+        help="use (read and write), readonly (never write the file: CI) or refresh; env ANYRES_CACHE_MODE",
     )
     group.addoption(
         "--agent-report-dir", help="folder for HTML reports of failed tests (default: agent-reports)"
@@ -58,6 +66,38 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "agent_ui(url=None, viewport=None, dpr=None): where and how `ui_browser` starts"
     )
+
+
+def ui_settings(config: pytest.Config) -> UITestSettings:
+    """Options > ANYRES_* variables > ini > defaults, read once per session (on first use, so runs
+    without UI fixtures import nothing); a bad value fails the tests that use it with one line."""
+    found = config.stash.get(_SETTINGS_KEY, None)
+    if found is None:
+        found = config.stash[_SETTINGS_KEY] = _read_settings(config)
+    if isinstance(found, str):
+        pytest.fail(f"anyres-agent: {found}", pytrace=False)
+    return found
+
+
+def _read_settings(config: pytest.Config) -> UITestSettings | str:
+    """The settings, or the one line that says which value is bad."""
+    from anyres_agent.agent.config import ConfigError
+    from anyres_agent.agent.testing.settings import cache_mode_option, load_ui_settings
+
+    try:
+        mode = cache_mode_option(config.getoption("agent_cache_mode"), config.getoption("agent_update_cache"))
+        return load_ui_settings(
+            {
+                "model": config.getoption("agent_model"),
+                "endpoint": config.getoption("agent_endpoint"),
+                "family": config.getoption("agent_family"),
+                "cache": config.getoption("agent_cache"),
+                "cache_mode": mode,
+            },
+            defaults={"cache": config.getini("agent_cache")},
+        )
+    except ConfigError as error:
+        return str(error)
 
 
 def _option(config: pytest.Config, name: str, ini: str | None = None) -> Any:
@@ -83,25 +123,22 @@ def agent_model(pytestconfig: pytest.Config, agent_backend: Backend | None) -> M
     """The model the UI fixtures locate and judge with (opened once per session)."""
     from anyres_agent.agent.testing import ModelSetup
 
+    settings = ui_settings(pytestconfig)
     return ModelSetup.open(
-        model=_option(pytestconfig, "agent_model"),
-        endpoint=_option(pytestconfig, "agent_endpoint"),
-        family=_option(pytestconfig, "agent_family"),
-        backend=agent_backend,
+        model=settings.model, endpoint=settings.endpoint, family=settings.family, backend=agent_backend
     )
 
 
 @pytest.fixture(scope="session")
 def agent_locate_cache(pytestconfig: pytest.Config) -> LocateCache | None:
-    """The locate cache from --agent-cache or the ini file; None when neither names one."""
+    """The locate cache from --agent-cache, ANYRES_CACHE or the ini file; None when none names one.
+    Its mode: --agent-cache-mode, --agent-update-cache (refresh) or ANYRES_CACHE_MODE; default use."""
     from anyres_agent.agent.testing import LocateCache
 
-    path = _option(pytestconfig, "agent_cache", "agent_cache")
-    if not path:
+    settings = ui_settings(pytestconfig)
+    if settings.cache is None:
         return None
-    return LocateCache(
-        _rooted(pytestconfig, path), mode="refresh" if pytestconfig.getoption("agent_update_cache") else "use"
-    )
+    return LocateCache(_rooted(pytestconfig, str(settings.cache)), mode=settings.cache_mode)
 
 
 @pytest.fixture(scope="session")
@@ -134,6 +171,36 @@ def ui_browser(
         dpr=float(options.get("dpr") or 1.0),
         cache=agent_locate_cache,
         record_dir=tmp_path_factory.mktemp("agent-ui", numbered=True),
+        name=request.node.nodeid,
+    )
+    yield from _hand_over(request, ui)
+
+
+@pytest.fixture
+def ui_page(
+    request: pytest.FixtureRequest,
+    agent_model: ModelSetup,
+    agent_locate_cache: LocateCache | None,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[UI]:
+    """A `UI` over pytest-playwright's `page`, so its options work as usual: `--base-url`,
+    `--browser-channel`, `--headed`, `browser_context_args` (storage state, a logged-in user),
+    `--tracing` / `--video` / `--screenshot` on failure. `@pytest.mark.agent_ui(url=...)` opens a
+    page first (relative to the base URL). Needs `pip install pytest-playwright`."""
+    from anyres_agent.agent.testing import UI
+
+    if not request.config.pluginmanager.hasplugin("playwright"):
+        pytest.fail("ui_page needs pytest-playwright's `page` fixture: pip install pytest-playwright", False)
+    page = request.getfixturevalue("page")
+    marker = request.node.get_closest_marker("agent_ui")
+    url = (marker.kwargs.get("url") if marker else None) or None
+    if url:
+        page.goto(url)
+    ui = UI.from_page(
+        page,
+        setup=agent_model,
+        cache=agent_locate_cache,
+        record_dir=tmp_path_factory.mktemp("agent-ui-page", numbered=True),
         name=request.node.nodeid,
     )
     yield from _hand_over(request, ui)
@@ -190,4 +257,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.sections.append((REPORT_SECTION, f"the UI report could not be written: {error}"))
         return
     report.sections.append((REPORT_SECTION, f"steps, screenshots and model answers: {path}"))
-    report.user_properties.append(("agent_report", str(path)))
+    # JUnit XML reads a test's properties from its teardown report, which copies the item's list
+    item.user_properties.append(("agent_report", str(path)))
+    screenshot = getattr(call.excinfo.value if call.excinfo else None, "screenshot", None)
+    if screenshot:
+        item.user_properties.append(("agent_screenshot", str(screenshot)))

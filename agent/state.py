@@ -10,7 +10,7 @@ import asyncio
 import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -24,6 +24,10 @@ from anyres_agent.environments.png import PngEncoder
 from anyres_agent.model.backends.base import Backend
 from anyres_agent.model.conversation import GenerationSettings
 from anyres_agent.model.families.base import Family, HistoryStep
+from anyres_agent.tools import NO_TOOLS, Toolbox
+
+if TYPE_CHECKING:
+    from anyres_agent.agent.guard_hooks import Guard
 
 Phase = Literal["observe", "think", "guard", "confirm", "act", "record", "done"]
 
@@ -103,6 +107,8 @@ class RunContext:
     model_encoder: PngEncoder = field(default_factory=PngEncoder)  # model images, changed rows only
     rechecked: int | None = None  # the step whose approved targets this process has read again
     record_problems: list[str] = field(default_factory=list)  # files that could not be written
+    tools: Toolbox = NO_TOOLS  # custom tools the model may call (their handlers run in `act`)
+    guards: list[Guard] | None = None  # checks of every planned action; None: default_guards()
 
     def __post_init__(self) -> None:
         if self.images is None:

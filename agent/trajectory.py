@@ -173,10 +173,12 @@ class TrajectoryRecorder:
     """Writes run.json and one JSON + one image per step into a folder, masking secrets on the way."""
 
     def __init__(self, root: str | Path, secrets: SecretStore | None = None) -> None:
+        """Touches no disk: folders appear with the first file written (each write creates its
+        folder), so building a recorder on an event loop never blocks it (LangGraph's dev server
+        refuses a blocking mkdir in a node)."""
         self.root = Path(root)
         self.secrets = secrets or SecretStore()
         self.png_encoder = PngEncoder()
-        (self.root / "steps").mkdir(parents=True, exist_ok=True)
 
     def _json(self, model: BaseModel) -> bytes:
         """UTF-8 JSON of a record, masked; a lone surrogate (a model can emit half a pair, and UTF-8

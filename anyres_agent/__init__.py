@@ -34,11 +34,16 @@ _EXPORTS: dict[str, str] = {
     "Environment": "anyres_agent.environments.base",
     "Observation": "anyres_agent.environments.base",
     "Action": "anyres_agent.tools.actions",
+    "Tool": "anyres_agent.tools.custom",
+    "GuardCheck": "anyres_agent.agent.guard_hooks",
+    "GuardVerdict": "anyres_agent.agent.guard_hooks",
+    "default_guards": "anyres_agent.agent.guard_hooks",
     "action_from_call": "anyres_agent.tools.schema",
     "UI": "anyres_agent.agent.testing.ui",
     "AsyncUI": "anyres_agent.agent.testing.session",
     "build_gui_graph": "anyres_agent.agent.graph.prebuilt",
     "GuiAgentNode": "anyres_agent.agent.graph.node",
+    "gui_tool": "anyres_agent.agent.graph.tool",
 }
 
 __all__ = [
@@ -50,14 +55,19 @@ __all__ = [
     "ConfigError",
     "Environment",
     "Frame",
+    "GuardCheck",
+    "GuardVerdict",
     "GuiAgentNode",
     "Observation",
     "RunResult",
     "ScriptedBackend",
     "SecretStore",
+    "Tool",
     "action_from_call",
     "build_gui_graph",
+    "default_guards",
     "get_family",
+    "gui_tool",
     "open_backend",
     "open_environment",
     "run_sync",
@@ -83,6 +93,8 @@ if TYPE_CHECKING:
     from anyres_agent.agent.config import AgentConfig, ConfigError
     from anyres_agent.agent.graph.node import GuiAgentNode
     from anyres_agent.agent.graph.prebuilt import build_gui_graph
+    from anyres_agent.agent.graph.tool import gui_tool
+    from anyres_agent.agent.guard_hooks import GuardCheck, GuardVerdict, default_guards
     from anyres_agent.agent.secrets import SecretStore
     from anyres_agent.agent.testing.session import AsyncUI
     from anyres_agent.agent.testing.ui import UI
@@ -93,4 +105,5 @@ if TYPE_CHECKING:
     from anyres_agent.model.families import get_family
     from anyres_agent.model.frame import Frame, smart_resize
     from anyres_agent.tools.actions import Action
+    from anyres_agent.tools.custom import Tool
     from anyres_agent.tools.schema import action_from_call

@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -33,8 +33,11 @@ from anyres_agent.environments.base import (
     pointer_after,
 )
 from anyres_agent.environments.browser_allowlist import DomainAllowList
+from anyres_agent.environments.browser_element import element_at
+from anyres_agent.environments.browser_focus import focused_text
 from anyres_agent.environments.browser_keys import playwright_key
 from anyres_agent.environments.browser_launch import WEBRTC_POLICY_ARG, BrowserChoice, start_browser
+from anyres_agent.environments.browser_page import ThreadBridge, run_now
 from anyres_agent.environments.browser_proxy import AllowListProxy
 from anyres_agent.environments.browser_settle import INIT_SCRIPT, ActionWatch
 from anyres_agent.environments.browser_target import focused_target, target_at
@@ -91,8 +94,18 @@ class BrowserEnvironment:
         settle_s: float = 0.0,
         network_idle_s: float = 0.5,
         proxy: AllowListProxy | None = None,
+        owns_context: bool = True,
+        opened_page: Page | None = None,
+        bridge: ThreadBridge | None = None,
     ) -> None:
+        """`owns_context=False` for a context someone else opened (see browser_page.wrap_page): then
+        `close()` closes only `opened_page`, a tab this adapter opened in it, and removes its
+        listeners. `bridge` carries the calls of a sync-API page to its own thread."""
         self.context = context
+        self.owns_context = owns_context
+        self.bridge = bridge
+        self._opened_page = opened_page
+        self._listeners: list[tuple[Any, str, Callable[..., Any]]] = []
         self.allow_list = DomainAllowList(allowed_domains)
         self.proxy = proxy
         self._browser_proxy: AllowListProxy | None = None
@@ -113,10 +126,12 @@ class BrowserEnvironment:
         self._owned: tuple[Playwright | None, Browser | None] = (None, None)
         self.browser_choice: BrowserChoice | None = None
         self._watch(page)
-        context.on("page", self._on_new_page)
+        self._listen(context, "page", self._on_new_page)
         if context.browser is not None:
-            context.browser.on(
-                "disconnected", lambda _: self._mark_dead("the browser disconnected (closed or crashed)")
+            self._listen(
+                context.browser,
+                "disconnected",
+                lambda _: self._mark_dead("the browser disconnected (closed or crashed)"),
             )
 
     # ---- construction -------------------------------------------------------------------------
@@ -237,10 +252,20 @@ class BrowserEnvironment:
         await self.close()
 
     async def close(self) -> None:
-        """Close the context; stop the browser and Playwright only when this adapter started them."""
+        """Close the context; stop the browser and Playwright only when this adapter started them.
+        A borrowed context stays open: only the listeners and a tab this adapter opened go."""
         playwright, browser = self._owned
         with contextlib.suppress(Exception):  # already gone: closing must not fail
-            await (self.context.close() if browser is None else browser.close())
+            if browser is not None:
+                await browser.close()
+            elif self.owns_context:
+                await self.context.close()
+            else:
+                for target, event, handler in self._listeners:
+                    target.remove_listener(event, handler)
+                if self._opened_page is not None:
+                    await self._opened_page.close()
+        self._listeners.clear()
         if playwright is not None:
             await playwright.stop()
         for proxy in (self.proxy, self._browser_proxy):
@@ -256,14 +281,23 @@ class BrowserEnvironment:
         """The tab the agent sees and acts on (the newest one opened)."""
         return self._page
 
+    def _listen(self, target: Any, event: str, handler: Callable[..., Any]) -> None:
+        """Subscribe, and remember it so that a borrowed page is left without our listeners."""
+        target.on(event, handler)
+        self._listeners.append((target, event, handler))
+
     def _watch(self, page: Page) -> None:
-        page.on("dialog", lambda dialog: self._track(self._on_dialog(dialog)))
-        page.on("filechooser", lambda chooser: self._track(self._on_file_chooser(chooser)))
-        page.on("close", self._on_close)
-        page.on("crash", self._on_crash)
+        self._listen(page, "dialog", lambda dialog: self._track(self._on_dialog(dialog)))
+        self._listen(page, "filechooser", lambda chooser: self._track(self._on_file_chooser(chooser)))
+        self._listen(page, "close", self._on_close)
+        self._listen(page, "crash", self._on_crash)
 
     def _track(self, work: Coroutine[Any, Any, None]) -> None:
-        """Run an event handler as a task that execute() waits for, so its note lands in the result."""
+        """Run an event handler as a task that execute() waits for, so its note lands in the result.
+        A sync page delivers its events on its own thread, where the handler runs to its end at once."""
+        if self.bridge is not None and self.bridge.on_owner_thread():
+            run_now(work)
+            return
         task = asyncio.get_running_loop().create_task(work)
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
@@ -445,6 +479,14 @@ class BrowserEnvironment:
         if target is None:
             return None
         return "hidden" if target.hidden else target.field
+
+    async def element_at(self, x: float, y: float) -> str | None:
+        """A short description of the element at a point (see browser_element), for the locate cache."""
+        return await element_at(self._check_alive(), x, y, timeout_s=min(self.timeout_s, 5.0))
+
+    async def focused_text(self) -> str | None:
+        """The focused text field's text, or None when no text field has the focus (typing checks)."""
+        return await focused_text(self._check_alive(), timeout_s=min(self.timeout_s, 5.0))
 
     async def execute(self, action: Action) -> ExecutionResult:
         page = self._check_alive()

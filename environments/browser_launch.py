@@ -8,6 +8,7 @@ matters. A system browser gets flags that stop it phoning home on a closed netwo
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import sys
@@ -143,7 +144,8 @@ async def start_browser(
                 "Start it with --remote-debugging-port=9222 and pass cdp_url='http://127.0.0.1:9222'"
             ) from None
         return browser, None
-    choice = find_browser(playwright.chromium.executable_path, executable_path)
+    # looking on disk blocks: off the event loop (a LangGraph server refuses blocking calls in a node)
+    choice = await asyncio.to_thread(find_browser, playwright.chromium.executable_path, executable_path)
     args = launch_args(locked=proxy is not None) + list(extra_args)
     if not headless and not os.environ.get("DISPLAY") and sys.platform.startswith("linux"):
         raise DeviceUnavailableError(

@@ -21,11 +21,13 @@ from anyres_agent.tools.actions import (
     OpenApp,
     Scroll,
     Swipe,
+    ToolCall,
     Type,
     Wait,
     scroll_vector,
     swipe_end_for_scroll,
 )
+from anyres_agent.tools.custom import NO_TOOLS, Tool, Toolbox
 from anyres_agent.tools.keys import KNOWN_KEYS, UnknownKeyError, normalize_key, split_combo
 from anyres_agent.tools.schema import (
     InvalidActionError,
@@ -41,6 +43,7 @@ __all__ = [
     "ACTION_TYPES",
     "ALL_ACTION_NAMES",
     "KNOWN_KEYS",
+    "NO_TOOLS",
     "WHEEL_CLICK_PX",
     "Action",
     "Answer",
@@ -59,6 +62,9 @@ __all__ = [
     "OpenApp",
     "Scroll",
     "Swipe",
+    "Tool",
+    "ToolCall",
+    "Toolbox",
     "Type",
     "UnknownKeyError",
     "Wait",

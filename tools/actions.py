@@ -244,6 +244,19 @@ class Finish(_Action):
     message: str = Field("", max_length=100_000)
 
 
+class ToolCall(_Action):
+    """A call of a custom tool the application registered (`tools.custom`): its handler runs it, not a
+    device. The arguments were validated against the tool's own model when the answer was parsed."""
+
+    type: Literal["tool"] = "tool"
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")
+    arguments: dict[str, Any] = Field(default_factory=dict)
+
+    def describe(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.arguments.items())
+        return f"{self.name}({args})"
+
+
 ACTION_TYPES: tuple[type[_Action], ...] = (
     Click,
     Move,
@@ -262,6 +275,7 @@ ACTION_TYPES: tuple[type[_Action], ...] = (
     CallUser,
     Answer,
     Finish,
+    ToolCall,
 )
 
 Action = Annotated[
@@ -281,7 +295,8 @@ Action = Annotated[
     | Choose
     | CallUser
     | Answer
-    | Finish,
+    | Finish
+    | ToolCall,
     Field(discriminator="type"),
 ]
 

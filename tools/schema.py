@@ -22,7 +22,7 @@ class InvalidActionError(ValueError):
 _ACTION_ADAPTER: TypeAdapter[Action] = TypeAdapter(Action)
 
 
-def _inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
+def inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
     """Function-calling servers often reject `$ref`: inline the (non-recursive) definitions."""
     defs = schema.pop("$defs", {})
 
@@ -40,7 +40,7 @@ def _inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
 
 def parameters_schema(action_cls: type[_Action]) -> dict[str, Any]:
     """The JSON schema of one action's arguments (without its `type` tag)."""
-    schema = _inline_refs(action_cls.model_json_schema())
+    schema = inline_refs(action_cls.model_json_schema())
     schema["properties"].pop("type", None)
     schema["required"] = [r for r in schema.get("required", []) if r != "type"]
     schema.pop("title", None)

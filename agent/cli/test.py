@@ -25,6 +25,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--update-cache", action="store_true", help="re-ground every locate and rewrite the cache entries"
     )
     parser.add_argument(
+        "--cache-mode",
+        choices=["use", "readonly", "refresh"],
+        help="use (read and write), readonly (never write the file: CI) or refresh; env ANYRES_CACHE_MODE",
+    )
+    parser.add_argument(
         "--report-dir", metavar="DIR", default="agent-reports", help="HTML reports of failed flows"
     )
     parser.add_argument("--headed", action="store_true", help="show the browser window")
@@ -45,10 +50,12 @@ def expand(patterns: list[str]) -> list[Path]:
 
 def run(args: argparse.Namespace, *, backend: object = None) -> int:
     from anyres_agent.agent.cli import UsageError
+    from anyres_agent.agent.config import ConfigError
     from anyres_agent.agent.testing.flows import FlowError, load_flows
     from anyres_agent.agent.testing.junit import write_junit
     from anyres_agent.agent.testing.locate_cache import CacheFileError
     from anyres_agent.agent.testing.runner import FlowRun, RunOptions, run_flow
+    from anyres_agent.agent.testing.settings import cache_mode_option, load_ui_settings
     from anyres_agent.model.backends.base import BackendError
     from anyres_agent.model.backends.spec import ModelSpecError
 
@@ -56,12 +63,24 @@ def run(args: argparse.Namespace, *, backend: object = None) -> int:
         flows = [flow for path in expand(args.flows) for flow in load_flows(path)]
     except FlowError as error:
         raise UsageError(str(error)) from None
+    try:  # the command line > ANYRES_* variables > each flow file's own values
+        settings = load_ui_settings(
+            {
+                "model": args.model,
+                "endpoint": args.endpoint,
+                "family": args.family,
+                "cache": args.cache,
+                "cache_mode": cache_mode_option(args.cache_mode, args.update_cache),
+            }
+        )
+    except ConfigError as error:
+        raise UsageError(str(error)) from None
     options = RunOptions(
-        model=args.model,
-        endpoint=args.endpoint,
-        family=args.family,
-        cache=Path(args.cache) if args.cache else None,
-        update_cache=args.update_cache,
+        model=settings.model,
+        endpoint=settings.endpoint,
+        family=settings.family,
+        cache=settings.cache,
+        cache_mode=settings.cache_mode,
         report_dir=Path(args.report_dir),
         headed=args.headed,
         backend=backend,  # type: ignore[arg-type]

@@ -98,8 +98,7 @@ async def run_episode(
                     if page_end is not None:
                         state.end("success" if page_end.success else "failure", page_end.reason)
         finally:
-            await asyncio.shield(ctx.flush())
-            report = agent.finalize(state, ctx, started)
+            report = await asyncio.shield(agent.finalize(state, ctx, started))
         outcome = page_end or await suite.outcome(env, task, state, backend)
     finally:
         await env.close()

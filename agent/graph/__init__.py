@@ -14,6 +14,7 @@ from anyres_agent.agent.graph.prebuilt import (
 )
 from anyres_agent.agent.graph.registry import GuiSession, SessionFactory, SessionRegistry
 from anyres_agent.agent.graph.state import GuiGraphState, GuiJobState, GuiResult, read_run, write_run
+from anyres_agent.agent.graph.tool import gui_tool
 
 __all__ = [
     "NOT_REPEATED",
@@ -29,6 +30,7 @@ __all__ = [
     "SessionRegistry",
     "build_gui_graph",
     "gui_graph_builder",
+    "gui_tool",
     "parse_resume",
     "read_run",
     "route_phase",

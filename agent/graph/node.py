@@ -89,8 +89,9 @@ class GuiAgentNode:
         # step under this node's task, and resumes there (input ignored) after an interrupt or a crash
         run_config: RunnableConfig = {**config, "recursion_limit": self.recursion_limit}
         chunk: Any
+        device = str(_get(state, "device_id") or thread_id_of(config))
         async for mode, chunk in self.graph.astream(
-            {"task": task},
+            {"task": task, "device_id": device},
             run_config,
             stream_mode=["custom", "values"],
             durability="sync" if has_checkpointer(config) else None,
@@ -107,7 +108,7 @@ class GuiAgentNode:
         if rest is not None:
             update[self.subtasks_key] = rest
         if self.close_when_done and (not rest or result["status"] != "success"):
-            await self.registry.close(thread_id_of(config))
+            await self.registry.close(device)
         return update
 
 

@@ -31,9 +31,9 @@ with a risk to send it to a person.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any, Protocol, cast
 
 from langchain_core.runnables import RunnableConfig
@@ -45,13 +45,14 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
 from anyres_agent.agent.confirmation import recheck_approvals
-from anyres_agent.agent.graph.interrupts import interrupt_confirm
+from anyres_agent.agent.graph.interrupts import interrupt_confirm, screenshot_data_url
 from anyres_agent.agent.graph.registry import (
     GuiSession,
     LiveRun,
     SessionFactory,
     SessionRegistry,
     as_registry,
+    run_settings,
     thread_id_of,
 )
 from anyres_agent.agent.graph.state import GuiGraphState, RunClaim, read_run, result_of, write_run
@@ -86,6 +87,12 @@ ROUTES = {
 }
 
 
+def device_of(state: GuiGraphState, config: RunnableConfig) -> str:
+    """The device session a run uses: the state's `device_id` (set by the input, or by `start`), else
+    the thread id."""
+    return str(state.get("device_id") or thread_id_of(config))
+
+
 def route_phase(state: GuiGraphState) -> str:
     """The node that runs next, from the run's phase (the conditional edge after every step node)."""
     run = state.get("run")
@@ -110,9 +117,9 @@ class GuiNodes:
     async def _open(
         self, state: GuiGraphState, config: RunnableConfig
     ) -> tuple[GuiSession, RunState, LiveRun]:
-        session = await self.registry.get(thread_id_of(config))
+        session = await self.registry.get(device_of(state, config))
         run = read_run(state)
-        live = session.live(run)
+        live = session.live(run, state.get("settings"))
         writer = get_stream_writer()
 
         def forward(event: StepEvent) -> None:
@@ -120,19 +127,27 @@ class GuiNodes:
                     "message": event.message, "data": event.data})  # fmt: skip
 
         live.context.on_event = forward
-        live.context.confirm = interrupt_confirm(run.run_id, lambda step: _screenshot(live, step))
+        live.context.confirm = interrupt_confirm(run.run_id, lambda: _screenshot(live))
         return session, run, live
 
     async def start(self, state: GuiGraphState, config: RunnableConfig) -> Command[str]:
-        """Open (or reuse) the thread's device session and begin a new run of `task`."""
+        """Open (or reuse) the device session and begin a new run of `task`. The device's id (the input's
+        `device_id`, else the thread id) and the run's settings from the config are kept in the state,
+        so every later node, and a resumed run, finds the same device and settings."""
         task = state.get("task")
         if not task:
             raise ValueError("the GUI graph needs a 'task' in its input")
-        session = await self.registry.get(thread_id_of(config))
+        device = device_of(state, config)
+        session = await self.registry.get(device)
         run = session.new_run(task)
-        _, run, live = await self._open(cast(GuiGraphState, {**state, **write_run(run)}), config)
+        settings = run_settings(config, session.config)
+        opened = cast(GuiGraphState, {**state, **write_run(run), "device_id": device, "settings": settings})
+        _, run, live = await self._open(opened, config)
         started = await live.agent.begin(run, live.context)
-        update = {**write_run(run), "claim": None, "started_at": started, "gui_result": None}
+        update = {
+            **write_run(run), "device_id": device, "settings": settings, "claim": None,
+            "started_at": started, "gui_result": None,
+        }  # fmt: skip
         return Command(update=update, goto="observe")
 
     def step(self, name: str) -> StepNode:
@@ -180,25 +195,22 @@ class GuiNodes:
         """Write run.json and the report, emit run_finished, write `gui_result`, close if asked."""
         session, run, live = await self._open(state, config)
         ctx = live.context
-        await ctx.flush()
-        live.agent.finalize(run, ctx, state.get("started_at") or time.time())
+        await live.agent.finalize(run, ctx, state.get("started_at") or time.time())
         await ctx.emit(StepEvent(kind="run_finished", step=run.steps_done, message=run.reason))
         result = result_of(run, str(live.record_dir) if live.record_dir is not None else None)
         await session.end_run(run.run_id)
         if self.close_when_done:
-            await self.registry.close(thread_id_of(config))
+            await self.registry.close(device_of(state, config))
         return {**write_run(run), "gui_result": result}
 
 
-def _screenshot(live: LiveRun, step: int) -> Path | None:
-    """The step's screenshot file for an interrupt payload, written early when there is a recorder."""
-    recorder, observation = live.context.recorder, live.context.observation
-    if recorder is None:
+async def _screenshot(live: LiveRun) -> str | None:
+    """The screen the confirmed action was planned on, as a data URL for the interrupt payload (a
+    server's file paths mean nothing to the person answering); None after a restart."""
+    observation = live.context.observation
+    if observation is None:
         return None
-    path = recorder.root / recorder.screenshot_name(step)
-    if observation is not None and not path.exists():
-        recorder.write_screenshot(step, observation.screenshot)
-    return path if path.exists() else None
+    return await asyncio.to_thread(screenshot_data_url, observation.screenshot.image)
 
 
 def _skip_in_flight(run: RunState) -> None:

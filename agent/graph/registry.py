@@ -20,20 +20,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from pydantic import ValidationError
+
 from anyres_agent.agent.api import Agent
 from anyres_agent.agent.config import AgentConfig
+from anyres_agent.agent.guard_hooks import GuardLike
 from anyres_agent.agent.loop import RunContext, RunState
 from anyres_agent.agent.secrets import SecretStore
 from anyres_agent.agent.state import call_maybe_async
 from anyres_agent.model.backends.base import Backend
 from anyres_agent.model.conversation import GenerationSettings
 from anyres_agent.model.families.base import Family
+from anyres_agent.tools import Tool, Toolbox
+from anyres_agent.tools.schema import describe_validation_error
 
 DEFAULT_THREAD = "default"
 
@@ -66,6 +71,10 @@ class GuiSession:
     model_name: str = ""
     owns_devices: bool = True
     on_close: Callable[[], Awaitable[None] | None] | None = None
+    tools: Toolbox | Sequence[Tool] = ()
+    """Custom tools the model may call (tools.custom)."""
+    guards: Sequence[GuardLike] | None = None
+    """The checks every planned action passes (agent.guard_hooks); None: the default list."""
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     """Unique per device session: a write-ahead claim from another session means a resumed run."""
     started: set[tuple[str, int]] = field(default_factory=set)
@@ -88,20 +97,24 @@ class GuiSession:
             secrets=self.secrets,
             settings=self.settings,
             model_name=self.model_name,
+            tools=self.tools,
+            guards=self.guards,
         )
 
     def new_run(self, task: str) -> RunState:
         """A fresh run state for `task` (checks that every secret placeholder has a value)."""
         return self._agent(self.config).new_state(task)
 
-    def live(self, run: RunState) -> LiveRun:
+    def live(self, run: RunState, overrides: Mapping[str, Any] | None = None) -> LiveRun:
         """The live half of `run`, built on first use (again after a resume: screenshots and the last
-        observation are gone, which the loop handles)."""
+        observation are gone, which the loop handles). `overrides`: this run's settings (see
+        `run_settings`), applied over the session's config."""
         found = self._runs.get(run.run_id)
         if found is None:
             base = self.config.record_dir
             record_dir = base / run.run_id if base is not None else None
-            agent = self._agent(self.config.model_copy(update={"record_dir": record_dir}))
+            config = self.config.model_copy(update={**(overrides or {}), "record_dir": record_dir})
+            agent = self._agent(config)
             found = LiveRun(agent=agent, context=agent.context(), record_dir=record_dir)
             self._runs[run.run_id] = found
         return found
@@ -133,6 +146,28 @@ def thread_id_of(config: Mapping[str, Any] | None) -> str:
     """The graph's thread id from a node's config (`configurable.thread_id`), or 'default'."""
     configurable = (config or {}).get("configurable") or {}
     return str(configurable.get("thread_id") or DEFAULT_THREAD)
+
+
+SERVER_SIDE = frozenset({"record_dir", "secrets_file", "min_pixels", "max_pixels"})
+"""AgentConfig fields a run's config may not set: paths on the server, and the pixel budget that
+must match the served model."""
+RUN_SETTINGS = frozenset(AgentConfig.model_fields) - SERVER_SIDE
+"""The settings a run may choose through its config (`configurable`): budgets, confirm, history..."""
+
+
+def run_settings(config: Mapping[str, Any] | None, base: AgentConfig) -> dict[str, Any]:
+    """This run's settings from the graph's config (`{"configurable": {"max_steps": 5}}`, as LangGraph
+    Platform passes a run's or an assistant's config), validated against `base`; other keys of
+    `configurable` are not ours and are left alone. A bad value raises ValueError naming it."""
+    configurable = (config or {}).get("configurable") or {}
+    chosen = {key: value for key, value in configurable.items() if key in RUN_SETTINGS}
+    if not chosen:
+        return {}
+    try:
+        checked = AgentConfig.model_validate({**base.model_dump(), **chosen})
+    except ValidationError as error:
+        raise ValueError(describe_validation_error(error, "run settings in the graph's config")) from None
+    return {key: getattr(checked, key) for key in chosen}
 
 
 class SessionRegistry:
@@ -201,10 +236,12 @@ def as_registry(sessions: SessionRegistry | SessionFactory) -> SessionRegistry:
 
 __all__ = [
     "DEFAULT_THREAD",
+    "RUN_SETTINGS",
     "GuiSession",
     "LiveRun",
     "SessionFactory",
     "SessionRegistry",
     "as_registry",
+    "run_settings",
     "thread_id_of",
 ]

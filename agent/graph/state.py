@@ -65,6 +65,11 @@ class GuiGraphState(TypedDict, total=False):
     """The prebuilt graph's state; `run` is `RunState.model_dump(mode="json")`."""
 
     task: str
+    device_id: str
+    """The device session (SessionRegistry key): the input may name one; `start` defaults it to the
+    thread id and keeps it here, so every node and a resumed run find the same device."""
+    settings: dict[str, Any]
+    """This run's settings from the graph's config (`configurable`), fixed at `start` (run_settings)."""
     run: dict[str, Any] | None
     claim: RunClaim | None
     started_at: float

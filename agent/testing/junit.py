@@ -33,6 +33,11 @@ class CaseResult:
     details: str = ""
     output: str = ""
     properties: dict[str, str] = field(default_factory=dict)
+    file: str = ""
+    """The test's source file (GitLab and other viewers link to it)."""
+    attachments: list[str] = field(default_factory=list)
+    """Files shown with the case (a failed step's screenshot), as `[[ATTACHMENT|path]]` lines in
+    system-out: the convention GitLab and the Jenkins JUnit attachments plugin read."""
 
 
 def _clean(text: str) -> str:
@@ -62,11 +67,10 @@ def build_junit(cases: list[CaseResult], *, suite: str = "agent test") -> ET.Ele
         },
     )
     for case in cases:
-        element = ET.SubElement(
-            node,
-            "testcase",
-            {"name": _clean(case.name), "classname": _clean(case.classname), "time": f"{case.seconds:.3f}"},
-        )
+        attributes = {"name": _clean(case.name), "classname": _clean(case.classname)}
+        if case.file:
+            attributes["file"] = _clean(case.file)
+        element = ET.SubElement(node, "testcase", {**attributes, "time": f"{case.seconds:.3f}"})
         if case.properties:
             props = ET.SubElement(element, "properties")
             for key, value in sorted(case.properties.items()):
@@ -76,8 +80,9 @@ def build_junit(cases: list[CaseResult], *, suite: str = "agent test") -> ET.Ele
             kind = "AssertionError" if case.outcome == "failed" else "FlowError"
             problem = ET.SubElement(element, tag, {"message": _clean(case.message[:1000]), "type": kind})
             problem.text = _clean(case.details or case.message)
-        if case.output:
-            ET.SubElement(element, "system-out").text = _clean(case.output)
+        output = "\n".join([case.output, *(f"[[ATTACHMENT|{path}]]" for path in case.attachments)]).strip()
+        if output:
+            ET.SubElement(element, "system-out").text = _clean(output)
     ET.indent(root, space="  ")
     return ET.ElementTree(root)
 

@@ -15,6 +15,7 @@ from typing import Literal
 
 from PIL import Image
 
+from anyres_agent.agent.env_hints import element_at
 from anyres_agent.agent.testing.locate_cache import CacheEntry, LocateCache, make_key, normalize_page
 from anyres_agent.agent.testing.phash import hash_region, region_hash
 from anyres_agent.environments.base import Environment, Observation
@@ -33,10 +34,12 @@ late font) should not cost a model call."""
 
 
 class Target(Box):
-    """The box an element was found at (screen space), and how it was found."""
+    """The box an element was found at (screen space), and how it was found; for a healed one, why
+    the cached entry no longer held."""
 
     source: Source = "model"
     distance: float | None = None
+    stale: str = ""
 
     @property
     def cached(self) -> bool:
@@ -128,6 +131,14 @@ class Located:
 CacheKey = tuple[str, str, str]  # page, screen, instruction as make_key writes them
 
 
+@dataclass(frozen=True)
+class Stale:
+    """Why a cached entry did not hold: the hash distance (when measured) and the reason in words."""
+
+    distance: float | None
+    reason: str
+
+
 async def _observed(
     env: Environment, observation: Observation | None
 ) -> tuple[Observation, dict[str, float]]:
@@ -159,52 +170,84 @@ class Locator:
     async def cached(
         self, env: Environment, instruction: str, observation: Observation | None = None
     ) -> Located | None:
-        """The cached target if its region still looks the same right now, else None (no model call).
+        """The cached target if it still holds right now, else None (no model call).
         `observation`: a screen just captured, so it is not captured again."""
         observation, timings = await _observed(env, observation)
         key = _key(instruction, observation)
-        hit, _entry, _distance, observation = await self._check(env, key, observation, timings)
+        hit, _entry, _stale, observation = await self._check(env, key, observation, timings)
         return hit
 
     async def _check(
         self, env: Environment, key: CacheKey, observation: Observation, timings: dict[str, float]
-    ) -> tuple[Located | None, CacheEntry | None, float | None, Observation]:
-        """Look the key up and compare the region's hash (once more after a short delay if it differs)."""
+    ) -> tuple[Located | None, CacheEntry | None, Stale | None, Observation]:
+        """Look the key up and check the entry against the screen now (once more after a short delay
+        if it does not hold: a page still settling should not cost a model call)."""
         if self.cache is None:
             return None, None, None, observation
         entry = self.cache.get(key)
         if entry is None:
             return None, entry, None, observation
         check = time.perf_counter()
-        same, distance = self.cache.matches(entry, _hash_now(observation, entry.as_region(), entry.as_box()))
-        if not same:
+        stale = await self._stale(env, entry, observation)
+        if stale is not None:
             await asyncio.sleep(RECHECK_DELAY_S)
             observation = await env.observe()
-            same, distance = self.cache.matches(
-                entry, _hash_now(observation, entry.as_region(), entry.as_box())
-            )
+            stale = await self._stale(env, entry, observation)
         timings["cache"] = time.perf_counter() - check
-        if not same:
-            return None, entry, distance, observation
+        if stale is not None:
+            return None, entry, stale, observation
+        _, distance = self.cache.matches(entry, _hash_now(observation, entry.as_region(), entry.as_box()))
         target = Target(**entry.as_box().model_dump(), source="cache", distance=distance)
-        return Located(target, observation, timings=timings), entry, distance, observation
+        return Located(target, observation, timings=timings), entry, None, observation
+
+    async def _stale(self, env: Environment, entry: CacheEntry, observation: Observation) -> Stale | None:
+        """Why the entry no longer holds, or None: the region must look the same, and the element at
+        the box's centre must be the one grounded there (where the device can tell). The hash alone
+        cannot tell two empty inputs apart."""
+        assert self.cache is not None
+        same, distance = self.cache.matches(entry, _hash_now(observation, entry.as_region(), entry.as_box()))
+        if not same:
+            return Stale(distance, f"region changed: {distance:.0%} of hash bits")
+        if entry.element:
+            now = await element_at(env, *entry.as_box().center)
+            if now is not None and now != entry.element:
+                return Stale(distance, f"another element is there now: {now} (was {entry.element})")
+        return None
 
     async def locate(
-        self, env: Environment, instruction: str, observation: Observation | None = None
+        self,
+        env: Environment,
+        instruction: str,
+        observation: Observation | None = None,
+        *,
+        distrust: str = "",
     ) -> Located:
-        """The element's box: from the cache when its region still looks the same, else from the model.
-        `observation`: a screen just captured, so it is not captured again."""
+        """The element's box: from the cache when its entry still holds, else from the model.
+        `observation`: a screen just captured, so it is not captured again. `distrust`: why a cached
+        entry must not be used this time (a step found it wrong): the element is re-grounded."""
         start = time.perf_counter()
         observation, timings = await _observed(env, observation)
         key = _key(instruction, observation)
-        hit, entry, distance, observation = await self._check(env, key, observation, timings)
+        hit: Located | None = None
+        stale: Stale | None = None
+        entry = self.cache.get(key) if self.cache is not None else None
+        if distrust and entry is not None:
+            stale = Stale(None, distrust)
+        else:
+            hit, entry, stale, observation = await self._check(env, key, observation, timings)
         if hit is not None:
             hit.timings["total"] = time.perf_counter() - start
             return hit
         located = await self.ground(observation, instruction, timings)
         box = located.target
         source: Source = "healed" if entry is not None else "model"
-        located.target = box.model_copy(update={"source": source, "distance": distance})
+        located.target = box.model_copy(
+            update={
+                "source": source,
+                "distance": stale.distance if stale else None,
+                "stale": stale.reason if stale else "",
+            }
+        )
         if self.cache is not None and located.frame is not None:
             screen = (observation.screen.width, observation.screen.height)
             region = hash_region(box, screen)
@@ -218,6 +261,7 @@ class Locator:
                     hash=_hash_now(observation, region, box),
                     frame=_frame_text(located.frame),
                     family=self.setup.family.name,
+                    element=await element_at(env, *box.center) or "",
                 )
             )
         located.timings["total"] = time.perf_counter() - start

@@ -3,8 +3,10 @@
 A cached locate turns a model call (seconds) into a hash comparison (milliseconds) and makes CI reruns
 deterministic. An entry is keyed by the instruction, the page (URL without query, fragment or loopback
 port; or the app) and the screen size. It is used only while the region around the cached box still
-looks the same (perceptual hash within a threshold); otherwise the element is re-grounded and the
-entry rewritten, so a changed layout heals itself instead of clicking the wrong place.
+looks the same (perceptual hash within a threshold) and, where the device can tell (a browser), the
+element at the box's centre is still the one that was grounded; otherwise the element is re-grounded
+and the entry rewritten, so a changed layout heals itself instead of clicking the wrong place (a
+look-alike input in the old spot hashes the same, but it is another element).
 
 The file is YAML with a fixed entry order and no timestamps, so a rerun that changes nothing leaves it
 byte-identical and a diff shows exactly which elements moved.
@@ -89,6 +91,9 @@ class CacheEntry(BaseModel):
     hash: str
     frame: str = Field("", description="how the model saw the screen when it grounded this element")
     family: str = ""
+    element: str = Field(
+        "", description="the element at the box's centre when grounded (browsers): a hit must still find it"
+    )
 
     @field_validator("box", "region")
     @classmethod
@@ -240,6 +245,8 @@ def _entry_data(entry: CacheEntry) -> dict[str, Any]:
         data["frame"] = entry.frame
     if entry.family:
         data["family"] = entry.family
+    if entry.element:
+        data["element"] = entry.element
     return data
 
 

@@ -41,7 +41,7 @@ class RunOptions:
     endpoint: str | None = None
     family: str | None = None
     cache: Path | None = None
-    update_cache: bool = False
+    cache_mode: CacheMode = "use"
     report_dir: Path = Path("agent-reports")
     headed: bool = False
     backend: Backend | None = None
@@ -74,8 +74,7 @@ class FlowRun:
             return None
         path = path.resolve()
         if path not in self.caches:
-            mode: CacheMode = "refresh" if self.options.update_cache else "use"
-            self.caches[path] = LocateCache(path, mode=mode)
+            self.caches[path] = LocateCache(path, mode=self.options.cache_mode)
         return self.caches[path]
 
     def open_ui(self, flow: Flow, record_dir: Path) -> UI:
@@ -160,7 +159,7 @@ def run_flow(
     start = time.perf_counter()
     classname = Path(flow.file).stem if flow.file else "flows"
     record_dir = Path(tempfile.mkdtemp(prefix="agent-flow-", dir=record_root))
-    case = CaseResult(name=flow.name, classname=classname, seconds=0.0)
+    case = CaseResult(name=flow.name, classname=classname, seconds=0.0, file=str(flow.file or ""))
     log: list[str] = []
     ui: UI | None = None
     current: tuple[int, Step] | None = None
@@ -178,6 +177,9 @@ def run_flow(
             str(error).splitlines()[0] if str(error) else "assertion failed",
         )
         case.details = _where(flow, current) + str(error)
+        screenshot = getattr(error, "screenshot", None)
+        if screenshot:
+            case.attachments.append(str(screenshot))
     except Exception as error:
         case.outcome = "error"
         case.message = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+from anyres_agent.agent.env_hints import focused_text
 from anyres_agent.agent.secrets import SecretStore, execute_with_secrets
 from anyres_agent.agent.testing.judge import (
     JudgeAnswerError,
@@ -29,6 +30,7 @@ from anyres_agent.agent.testing.locate_cache import LocateCache
 from anyres_agent.agent.testing.record import StepLog, StepSummary
 from anyres_agent.agent.trajectory import StepRecord
 from anyres_agent.environments.base import Environment, EnvironmentError_, Observation
+from anyres_agent.environments.browser_page import as_environment
 from anyres_agent.model.conversation import Message
 from anyres_agent.model.frame import Frame
 from anyres_agent.tools import Action, Click, Drag, Key, LongPress, Navigate, Scroll, Type, scroll_vector
@@ -51,7 +53,7 @@ class AsyncUI:
 
     def __init__(
         self,
-        env: Environment,
+        env: Environment | Any,
         setup: ModelSetup,
         *,
         cache: LocateCache | None = None,
@@ -60,7 +62,7 @@ class AsyncUI:
         judge_retries: int = 1,
         secrets: SecretStore | None = None,
     ) -> None:
-        self.env = env
+        self.env: Environment = as_environment(env)  # your own Playwright page is wrapped, never closed
         self.secrets = secrets if secrets is not None else SecretStore.load()
         self.setup = setup
         self.cache = cache
@@ -115,6 +117,8 @@ class AsyncUI:
     async def type(self, text: str, into: str | None = None, *, clear: bool = False) -> Target | None:
         """Click into the described field (when given), optionally clear it, then type.
 
+        Where the device can tell (a browser), the text must arrive: a step whose typing reached no
+        text field fails, after one re-ground when the field's place came from the cache.
         `{{secret:PASSWORD}}` types the value of ANYRES_SECRET_PASSWORD; records show the placeholder.
         """
         self.secrets.require(text)  # a missing value is named before anything is clicked or typed
@@ -122,12 +126,44 @@ class AsyncUI:
         if into is None:
             await self._plain_step("type", repr(text), [*tail, Type(text=text)])
             return None
-        return await self._located_step(
-            "type",
-            f"{text!r} into {into}",
-            [into],
-            lambda t: [Click(x=t[0].center[0], y=t[0].center[1]), *tail, Type(text=text)],
+        step = self.log.begin("type", f"{text!r} into {into}")
+        distrust = ""
+        while True:
+            located = await self._locate_into(step, into, distrust=distrust)
+            target = located.target
+            await self._execute(step, Click(x=target.center[0], y=target.center[1]), target)
+            for action in tail:
+                await self._execute(step, action, None)
+            missed = await self._typed(step, text)
+            if not missed:
+                self._finish_located(step, [located])
+                return target
+            if target.source != "cache" or distrust:
+                break
+            distrust = f"typing through the cached place reached no text field ({missed})"
+        shot = self.log.finish(step, None, outcome=f"typing went nowhere: {missed}", ok=False)
+        raise UIAssertionError(
+            f"typed {text!r} into {into!r}, but no text field took it: {missed}"
+            + (f"\n  screenshot: {shot}" if shot else ""),
+            reason=missed,
+            screenshot=shot,
         )
+
+    async def _typed(self, step: StepRecord, text: str) -> str:
+        """Type `text` into the focus and say why it did not arrive ("" when it did, or when the
+        device cannot tell, or when the text submits: a new line may leave the field)."""
+        known, before = await focused_text(self.env)
+        await self._execute(step, Type(text=text), None)
+        if not known or "\n" in text:
+            return ""
+        known, after = await focused_text(self.env)
+        if not known:
+            return ""
+        if after is None:
+            return "no text field has the focus"
+        if after == before:
+            return "the focused field did not change"
+        return ""
 
     async def drag(self, source: str, target: str) -> tuple[Target, Target]:
         def build(found: Sequence[Target]) -> list[Action]:
@@ -277,10 +313,15 @@ class AsyncUI:
     # ---- steps -------------------------------------------------------------------------------
 
     async def _locate_into(
-        self, step: StepRecord, description: str, observation: Observation | None = None
+        self,
+        step: StepRecord,
+        description: str,
+        observation: Observation | None = None,
+        *,
+        distrust: str = "",
     ) -> Located:
         try:
-            located = await self.locator.locate(self.env, description, observation)
+            located = await self.locator.locate(self.env, description, observation, distrust=distrust)
         except _LocateFailed as failed:
             for messages, reply, seconds, error in failed.located.calls:
                 self.log.attempt(step, messages, reply, seconds, error)
@@ -314,27 +355,21 @@ class AsyncUI:
         targets = [f.target for f in found]
         for action in build(targets):
             await self._execute(step, action, targets[-1] if action.positional else None)
+        self._finish_located(step, found)
+        return targets
+
+    def _finish_located(self, step: StepRecord, found: Sequence[Located]) -> None:
+        """Close a step that acted on located elements: where each was and how it was found."""
+        targets = [f.target for f in found]
         words = "; ".join(
             f"({t.center[0]}, {t.center[1]}) {SOURCE_WORDS[t.source]}"
-            + (
-                f" (region changed: {t.distance:.0%} of hash bits)"
-                if t.source == "healed" and t.distance
-                else ""
-            )
+            + (f" ({t.stale})" if t.source == "healed" and t.stale else "")
             for t in targets
         )
         sources = {t.source for t in targets}
         source = "healed" if "healed" in sources else "model" if "model" in sources else "cache"
         last = found[-1]
-        self.log.finish(
-            step,
-            last.observation,
-            outcome=words,
-            ok=True,
-            frame=last.frame,
-            source=source,
-        )
-        return targets
+        self.log.finish(step, last.observation, outcome=words, ok=True, frame=last.frame, source=source)
 
     async def _plain_step(self, kind: str, text: str, actions: list[Action]) -> None:
         step = self.log.begin(kind, text)

@@ -30,6 +30,7 @@ from anyres_agent.agent.testing.locate_cache import LocateCache
 from anyres_agent.agent.testing.record import StepSummary
 from anyres_agent.agent.testing.session import AsyncUI
 from anyres_agent.environments.base import Environment
+from anyres_agent.environments.browser_page import ThreadBridge, bridge_of, is_sync_playwright, wrap_page
 from anyres_agent.model.backends.base import Backend
 
 T = TypeVar("T")
@@ -48,7 +49,14 @@ class LoopThread:
         asyncio.set_event_loop(self.loop)
         self.loop.run_forever()
 
-    def run(self, coroutine: Coroutine[Any, Any, T], timeout: float | None = DEFAULT_TIMEOUT_S) -> T:
+    def run(
+        self,
+        coroutine: Coroutine[Any, Any, T],
+        timeout: float | None = DEFAULT_TIMEOUT_S,
+        *,
+        serve: ThreadBridge | None = None,
+    ) -> T:
+        """Run `coroutine` on the loop and wait; with `serve`, run a sync page's calls meanwhile."""
         __tracebackhide__ = True
         if threading.current_thread() is self._thread:
             coroutine.close()
@@ -59,8 +67,10 @@ class LoopThread:
             coroutine.close()
             raise RuntimeError("this UI is closed")
         future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+        if serve is not None:
+            serve.serve_until(future, timeout)
         try:
-            return future.result(timeout)
+            return future.result(timeout if serve is None else 0)
         except AssertionError as error:  # a UI verdict: its message says it all, the loop's frames are noise
             raise error.with_traceback(None) from None
         except concurrent.futures.TimeoutError:
@@ -97,6 +107,7 @@ class UI:
         self.session = session
         self.runner = runner
         self.timeout = timeout
+        self.bridge = bridge_of(session.env)  # a sync page's calls run on this (the caller's) thread
         self._on_close = on_close
         self._owns_runner = owns_runner
         self._closed = False
@@ -131,6 +142,24 @@ class UI:
         return cls(session, runner, on_close=env.close, owns_runner=True)
 
     @classmethod
+    def from_page(cls, page: Any, **options: Any) -> UI:
+        """A UI over your own sync Playwright `Page` or `BrowserContext` (pytest-playwright's `page`
+        fixture, a `sync_playwright()` script), used from the thread that made it; it is never closed
+        by the UI. Options as for `UI.open`. (An async page lives on your event loop: use
+        `AsyncUI(page, setup)` there.)"""
+        if not is_sync_playwright(page):
+            raise TypeError(
+                "UI.from_page takes a sync Playwright Page or BrowserContext; for an async one use "
+                "AsyncUI(page, setup) on your own event loop"
+            )
+        env = wrap_page(page)  # here, on the page's own thread
+
+        async def ready() -> Environment:
+            return env
+
+        return cls.open(ready, **options)
+
+    @classmethod
     def browser(
         cls,
         url: str | None = None,
@@ -153,7 +182,7 @@ class UI:
 
     def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         __tracebackhide__ = True
-        return self.runner.run(coroutine, self.timeout)
+        return self.runner.run(coroutine, self.timeout, serve=self.bridge)
 
     def locate(self, description: str) -> Target:
         __tracebackhide__ = True
@@ -241,7 +270,7 @@ class UI:
         self.session.finish(failed=failed, reason=reason)
         try:
             if self._on_close is not None:
-                self.runner.run(_awaited(self._on_close), timeout=60)
+                self.runner.run(_awaited(self._on_close), timeout=60, serve=self.bridge)
         finally:
             if self._owns_runner:
                 self.runner.close()

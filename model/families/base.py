@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from anyres_agent.model.answer import Box, ParsedAnswer
 from anyres_agent.model.conversation import ImageLike, Message
 from anyres_agent.model.frame import CoordinateSpace, Fit, Frame
-from anyres_agent.tools import Action
+from anyres_agent.tools import NO_TOOLS, Action, Toolbox
 
 
 class HistoryStep(BaseModel):
@@ -64,13 +64,15 @@ class Family(Protocol):
         notes: Sequence[str] = (),
         context: Sequence[str] = (),
         extras: frozenset[str] = frozenset(),
+        tools: Toolbox = NO_TOOLS,
     ) -> list[Message]:
         """The full conversation for the next step; `screenshot` is already sized to the frame.
 
         `notes` go with this step's screenshot; `context` (the same every step) follows the task.
         `actions` is what the environment can do (it picks the official template: computer or
         mobile); `extras` are project actions beyond that template the environment opted in to,
-        which get lines of their own."""
+        which get lines of their own; `tools` (custom tools) are offered in the family's format.
+        Without extras and tools the prompt is the official template."""
         ...
 
     def grounding_messages(self, *, instruction: str, frame: Frame, screenshot: ImageLike) -> list[Message]:
@@ -78,10 +80,21 @@ class Family(Protocol):
         ...
 
     def parse(
-        self, text: str, frame: Frame, *, clamp: bool = False, cursor: tuple[int, int] | None = None
+        self,
+        text: str,
+        frame: Frame,
+        *,
+        clamp: bool = False,
+        cursor: tuple[int, int] | None = None,
+        tools: Toolbox = NO_TOOLS,
     ) -> ParsedAnswer:
-        """Actions in screen space, or raise model.answer.ParseError. `cursor` is the pointer's screen
-        position, for formats that act where the pointer is (a Qwen `left_click` with no coordinate)."""
+        """Actions in screen space (custom tool calls as `ToolCall`), or raise model.answer.ParseError.
+        `cursor` is the pointer's screen position, for formats that act where the pointer is (a Qwen
+        `left_click` with no coordinate)."""
+        ...
+
+    def check_tools(self, tools: Toolbox) -> None:
+        """Raise ValueError when a custom tool is named like one of the family's own actions."""
         ...
 
     def parse_grounding(self, text: str, frame: Frame, *, clamp: bool = False) -> Box:

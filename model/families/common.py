@@ -19,6 +19,7 @@ from anyres_agent.model.families.base import HistoryStep
 from anyres_agent.model.families.textparse import LiteralError, as_numbers, cap_answer, strip_chat_tokens
 from anyres_agent.model.frame import CoordinateSpace, Fit, Frame, FrameError
 from anyres_agent.tools import (
+    NO_TOOLS,
     WHEEL_CLICK_PX,
     Action,
     InvalidActionError,
@@ -29,6 +30,7 @@ from anyres_agent.tools import (
     scroll_vector,
     split_combo,
 )
+from anyres_agent.tools.custom import Toolbox
 
 SCROLL_FRACTION = 0.5
 """A direction-only scroll in a format whose official executor gives no amount (the project's own
@@ -92,6 +94,14 @@ def make_action(name: str, /, **arguments: Any) -> Action:
     try:
         return action_from_call(name, arguments)
     except (InvalidActionError, UnknownKeyError) as error:
+        raise fail(str(error)) from None
+
+
+def tool_action(tools: Toolbox, name: str, arguments: Any) -> Action:
+    """A custom tool's call, validated against its arguments model; a bad one is a ParseError."""
+    try:
+        return tools.call(name, arguments)
+    except InvalidActionError as error:
         raise fail(str(error)) from None
 
 
@@ -204,6 +214,8 @@ class FamilyBase:
     max_pixels: ClassVar[int]
     format_hint: ClassVar[str]
     decimals: ClassVar[int] = 0
+    call_names: ClassVar[frozenset[str]] = frozenset()
+    """The words this family's model uses for its own actions: no custom tool may take one."""
 
     def __repr__(self) -> str:
         return f"<family {self.name}: {self.space}, factor {self.factor}>"
@@ -286,17 +298,24 @@ class FamilyBase:
 
     # --- parse ---------------------------------------------------------------------------
     def parse(
-        self, text: str, frame: Frame, *, clamp: bool = False, cursor: Cursor | None = None
+        self,
+        text: str,
+        frame: Frame,
+        *,
+        clamp: bool = False,
+        cursor: Cursor | None = None,
+        tools: Toolbox = NO_TOOLS,
     ) -> ParsedAnswer:
         """Actions in screen space, or a ParseError whose message tells the model what to fix.
 
         `cursor` is where the environment says the pointer is (screen space); formats whose official
-        executors act at the pointer (a Qwen `left_click` without a coordinate) need it."""
+        executors act at the pointer (a Qwen `left_click` without a coordinate) need it. `tools`: the
+        custom tools the model was offered (their calls become `ToolCall`s)."""
         if not isinstance(text, str):
             raise fail(f"the answer must be text, got {type(text).__name__}")
         capped, cut = cap_answer(text)
         try:
-            thought, steps = self._parse(strip_chat_tokens(capped), frame, clamp, cursor)
+            thought, steps = self._parse(strip_chat_tokens(capped), frame, clamp, cursor, tools)
         except ParseFailure as error:
             raise ParseError(one_line(str(error)), raw=text, cut_chars=cut) from None
         except ParseError as error:
@@ -317,7 +336,7 @@ class FamilyBase:
             raise ParseError(str(error), raw=text) from None
 
     def _parse(
-        self, text: str, frame: Frame, clamp: bool, cursor: Cursor | None
+        self, text: str, frame: Frame, clamp: bool, cursor: Cursor | None, tools: Toolbox
     ) -> tuple[str, list[GroundedAction]]:
         raise NotImplementedError
 
@@ -326,33 +345,50 @@ class FamilyBase:
 
     # --- prompts -------------------------------------------------------------------------
     def system_prompt(
-        self, actions: frozenset[str], frame: Frame, extras: frozenset[str] = frozenset()
+        self,
+        actions: frozenset[str],
+        frame: Frame,
+        extras: frozenset[str] = frozenset(),
+        tools: Toolbox = NO_TOOLS,
     ) -> str:
         """The official template for the device `actions` describe, plus lines for the project actions
-        in `extras` that it lacks (an environment's opt-in; see docs/models.md)."""
+        in `extras` that it lacks (an environment's opt-in; see docs/models.md) and for the custom
+        `tools` (none leaves the template official)."""
         raise NotImplementedError
 
     def _cached_system_prompt(
-        self, actions: frozenset[str], frame: Frame, extras: frozenset[str] = frozenset()
+        self,
+        actions: frozenset[str],
+        frame: Frame,
+        extras: frozenset[str] = frozenset(),
+        tools: Toolbox = NO_TOOLS,
     ) -> str:
-        """The system prompt depends only on the action sets and the frame, which rarely change
-        within a run; rendering its tool schema every step is wasted work."""
-        cache: dict[tuple[frozenset[str], Frame, frozenset[str]], str] = self.__dict__.setdefault(
-            "_system_prompts", {}
-        )
-        key = (actions, frame, extras)
+        """The system prompt depends only on the action sets, the frame and the custom tools, which
+        rarely change within a run; rendering its tool schema every step is wasted work."""
+        cache: dict[tuple[frozenset[str], Frame, frozenset[str], tuple[str, ...]], str]
+        cache = self.__dict__.setdefault("_system_prompts", {})
+        key = (actions, frame, extras, tools.key)
         if key not in cache:
             if len(cache) >= 64:
                 cache.clear()
-            cache[key] = self.system_prompt(actions, frame, extras)
+            cache[key] = self.system_prompt(actions, frame, extras, tools)
         return cache[key]
 
     def opening(
-        self, task: str, actions: frozenset[str], frame: Frame, extras: frozenset[str] = frozenset()
+        self,
+        task: str,
+        actions: frozenset[str],
+        frame: Frame,
+        extras: frozenset[str] = frozenset(),
+        tools: Toolbox = NO_TOOLS,
     ) -> tuple[str, str]:
         """The system turn and the text that opens the user turn; families trained without a
         system turn (UI-TARS, ShowUI) put their prompt in the user text instead."""
-        return self._cached_system_prompt(actions, frame, extras), self.task_text(task, actions)
+        return self._cached_system_prompt(actions, frame, extras, tools), self.task_text(task, actions)
+
+    def check_tools(self, tools: Toolbox) -> None:
+        """Refuse custom tools named like one of this family's own actions (raises ValueError)."""
+        tools.check_names(self.call_names, self.name)
 
     def task_text(self, task: str, actions: frozenset[str] = frozenset()) -> str:
         return f"Task: {task}"
@@ -383,10 +419,12 @@ class FamilyBase:
         notes: Sequence[str] = (),
         context: Sequence[str] = (),
         extras: frozenset[str] = frozenset(),
+        tools: Toolbox = NO_TOOLS,
     ) -> list[Message]:
         """System prompt, task and standing context, the history (text for steps whose screenshot was
-        dropped, image + answer turns for the others), this step's notes, then the screenshot."""
-        system, opening = self.opening(task, actions, frame, extras)
+        dropped, image + answer turns for the others), this step's notes, then the screenshot.
+        `tools`: custom tools, offered in the family's own format."""
+        system, opening = self.opening(task, actions, frame, extras, tools)
         return assemble(
             system=system,
             task=opening,

@@ -13,6 +13,7 @@ within a 0-1000 range" (OS-Copilot/OS-Atlas README). A bare grounding answer in 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -30,11 +31,12 @@ from anyres_agent.model.families.common import (
     scroll_direction,
     split_keys,
     text_action,
+    tool_action,
 )
 from anyres_agent.model.families.qwen2vl import FAMILY as QWEN2VL
-from anyres_agent.model.families.textparse import split_think
+from anyres_agent.model.families.textparse import LiteralError, parse_object, split_think
 from anyres_agent.model.frame import CHECKPOINT_MAX_PIXELS, CHECKPOINT_MIN_PIXELS, QWEN_FACTOR, Frame
-from anyres_agent.tools import Action
+from anyres_agent.tools import NO_TOOLS, Action, Tool, Toolbox
 
 SYSTEM_PROMPT = (
     "\n"
@@ -126,10 +128,17 @@ EXTRA_ACTIONS = {  # project custom actions, offered only for the actions an env
 }
 _ACTIONS_MARK = re.compile(r"(?im)^[ \t]*\**actions?\**[ \t]*[:：]")
 _THOUGHTS_MARK = re.compile(r"(?im)^[ \t]*\**thoughts?\**[ \t]*[:：][ \t]*")
-_LINE = re.compile(
-    r"(?im)^[ \t]*[-*]?[ \t]*(CLICK|TYPE|SCROLL|LONG_PRESS|OPEN_APP|PRESS_BACK|PRESS_HOME|PRESS_RECENT|ENTER|WAIT"
-    r"|COMPLETE|NAVIGATE|HOTKEY|ANSWER|CHOOSE|CALL_USER|HOVER)\b[ \t]*(.*)$"
-)
+_WORDS: tuple[str, ...] = ("CLICK", "TYPE", "SCROLL", "LONG_PRESS", "OPEN_APP", "PRESS_BACK", "PRESS_HOME")
+_WORDS += ("PRESS_RECENT", "ENTER", "WAIT", "COMPLETE", "NAVIGATE", "HOTKEY", "ANSWER", "CHOOSE", "CALL_USER")
+_WORDS += ("HOVER",)
+
+
+def _line_pattern(words: Sequence[str]) -> re.Pattern[str]:
+    """An action line: one of `words` at the start of a line, then its argument."""
+    return re.compile(rf"(?im)^[ \t]*[-*]?[ \t]*({'|'.join(words)})\b[ \t]*(.*)$")
+
+
+_LINE = _line_pattern(_WORDS)
 _FIXED: dict[str, tuple[str, dict[str, Any]]] = {
     "PRESS_BACK": ("back", {}),
     "PRESS_HOME": ("home", {}),
@@ -142,6 +151,29 @@ _TEXT |= {"CHOOSE": "choose", "CALL_USER": "call_user"}
 MAX_LINES = 16
 NEWLINE = "\\n"
 """A line break inside a one-line action such as TYPE [...] is written as backslash-n."""
+
+
+def _tool_block(tool: Tool) -> tuple[str, str, str, str]:
+    """A custom tool as a custom action of the card's prompt: its arguments go in brackets as JSON."""
+    word = tool.name.upper()
+    example = json.dumps({name: "..." for name in tool.field_names()})
+    return (word, tool.description, f"{word} [arguments as a JSON object]", f"{word} [{example}]")
+
+
+def _tool_lines(tools: Toolbox) -> re.Pattern[str]:
+    """The action-line pattern with the custom tools' words added."""
+    return _line_pattern([*_WORDS, *sorted(re.escape(name.upper()) for name in tools.names)])
+
+
+def _tool_arguments(argument: str) -> Any:
+    """A custom action's bracketed JSON arguments (empty brackets or none: no arguments)."""
+    text = _bracketed(argument).strip()
+    if not text:
+        return {}
+    try:
+        return parse_object(text)
+    except LiteralError as error:
+        raise fail(f"a custom action's arguments must be a JSON object: {error}") from None
 
 
 def _bracketed(argument: str) -> str:
@@ -159,13 +191,20 @@ class OSAtlasPro(FamilyBase):
     min_pixels = CHECKPOINT_MIN_PIXELS
     max_pixels = CHECKPOINT_MAX_PIXELS
     format_hint = "answer with actions:\\nCLICK <point>[[x, y]]</point> (x and y from 0 to 1000)"
+    call_names = frozenset(word.lower() for word in _WORDS)
 
     # --- prompts -------------------------------------------------------------------------
     def system_prompt(
-        self, actions: frozenset[str], frame: Frame, extras: frozenset[str] = frozenset()
+        self,
+        actions: frozenset[str],
+        frame: Frame,
+        extras: frozenset[str] = frozenset(),
+        tools: Toolbox = NO_TOOLS,
     ) -> str:
-        """The model card's prompt; opted-in project actions follow its custom actions, numbered on."""
+        """The model card's prompt; opted-in project actions and then the custom tools follow its
+        custom actions, numbered on (the card's own way to define actions it has not seen)."""
         wanted = [EXTRA_ACTIONS[k] for k in sorted(extras - OFFERS) if k in EXTRA_ACTIONS]
+        wanted += [_tool_block(tool) for tool in tools]
         blocks = [
             f"Custom Action {number}: {word}\n    - purpose: {purpose}\n    - format: {form}\n"
             f"    - example usage: {example}\n"
@@ -184,6 +223,7 @@ class OSAtlasPro(FamilyBase):
         notes: Sequence[str] = (),
         context: Sequence[str] = (),
         extras: frozenset[str] = frozenset(),
+        tools: Toolbox = NO_TOOLS,
     ) -> list[Message]:
         """The card's single user turn: prompt, screenshot, then the task and the action history as
         text (this format has one screenshot, so earlier screenshots are not sent). Steps are named by
@@ -194,7 +234,7 @@ class OSAtlasPro(FamilyBase):
         tail = f"Task instruction: {task}\nHistory: {'; '.join(steps) if steps else 'null'}"
         tail += "".join(f"\nNote: {n.strip()}" for n in (*context, *notes) if n.strip())
         content: list[TextPart | ImagePart] = [
-            TextPart(text=self._cached_system_prompt(actions, frame, extras)),
+            TextPart(text=self._cached_system_prompt(actions, frame, extras, tools)),
             ImagePart(image=screenshot),
             TextPart(text=tail),
         ]
@@ -206,7 +246,7 @@ class OSAtlasPro(FamilyBase):
 
     # --- parse ---------------------------------------------------------------------------
     def _parse(
-        self, text: str, frame: Frame, clamp: bool, cursor: Cursor | None
+        self, text: str, frame: Frame, clamp: bool, cursor: Cursor | None, tools: Toolbox
     ) -> tuple[str, list[GroundedAction]]:
         thinking, text = split_think(text)
         marks = list(_ACTIONS_MARK.finditer(text))
@@ -214,8 +254,15 @@ class OSAtlasPro(FamilyBase):
         label = _THOUGHTS_MARK.search(head)
         thought = "\n".join(t for t in (thinking, (head[label.end() :] if label else head).strip()) if t)
         steps: list[GroundedAction] = []
-        for match in _LINE.finditer(section):
-            steps.append(self._step(match.group(1).upper(), match.group(2), frame, clamp))
+        line = _LINE if not tools else _tool_lines(tools)
+        for match in line.finditer(section):
+            word, argument = match.group(1).upper(), match.group(2)
+            if word.lower() in tools:
+                steps.append(
+                    GroundedAction(action=tool_action(tools, word.lower(), _tool_arguments(argument)))
+                )
+            else:
+                steps.append(self._step(word, argument, frame, clamp))
             if len(steps) >= MAX_LINES:
                 break
         if not steps:
@@ -268,6 +315,8 @@ class OSAtlasPro(FamilyBase):
         )
 
     def _line(self, a: Action, frame: Frame) -> str:
+        if a.type == "tool":
+            return f"{a.name.upper()} [{json.dumps(a.arguments, ensure_ascii=False)}]"
         if a.type in ("click", "long_press", "move") and (
             a.type != "click" or (a.button, a.count) == ("left", 1)
         ):

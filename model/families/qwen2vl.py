@@ -30,6 +30,7 @@ from anyres_agent.model.families.common import (
     scroll_direction,
     split_keys,
     text_action,
+    tool_action,
     wait_seconds,
 )
 from anyres_agent.model.families.textparse import (
@@ -40,7 +41,7 @@ from anyres_agent.model.families.textparse import (
     split_think,
 )
 from anyres_agent.model.frame import CHECKPOINT_MAX_PIXELS, CHECKPOINT_MIN_PIXELS, QWEN_FACTOR, Frame
-from anyres_agent.tools import Action
+from anyres_agent.tools import NO_TOOLS, Action, Tool, Toolbox
 
 FN_NAME, FN_ARGS, FN_RESULT, FN_EXIT = "✿FUNCTION✿", "✿ARGS✿", "✿RESULT✿", "✿RETURN✿"
 _MARK = re.compile(
@@ -84,6 +85,16 @@ TOOLS: dict[str, tuple[str, list[tuple[str, str, str, bool]]]] = {
 ALIASES = {"tap": "click", "input": "type", "type_text": "type", "press_back": "back", "press_home": "home",
            "hotkey": "key", "press": "key", "open": "open_app", "terminate": "finish", "finished": "finish",
            "left_click": "click", "mouse_move": "move", "hover": "move", "launch": "open_app"}  # fmt: skip
+
+
+def tool_parameters(tool: Tool) -> list[tuple[str, str, str, bool]]:
+    """A custom tool's arguments as the TOOLS table lists them: (name, type, description, required)."""
+    schema = tool.parameters()
+    required = set(schema.get("required", []))
+    return [
+        (name, str(spec.get("type", "string")), str(spec.get("description", "")), name in required)
+        for name, spec in schema["properties"].items()
+    ]
 
 
 def _kind(mark: re.Match[str]) -> str:
@@ -137,17 +148,25 @@ class Qwen2VL(FamilyBase):
     min_pixels = CHECKPOINT_MIN_PIXELS
     max_pixels = CHECKPOINT_MAX_PIXELS
     format_hint = f'answer with {FN_NAME}: click then {FN_ARGS}: {{"point": (x,y)}} (x and y from 0 to 1000)'
+    call_names = frozenset(TOOLS) | frozenset(ALIASES)
 
     # --- prompts -------------------------------------------------------------------------
     def system_prompt(
-        self, actions: frozenset[str], frame: Frame, extras: frozenset[str] = frozenset()
+        self,
+        actions: frozenset[str],
+        frame: Frame,
+        extras: frozenset[str] = frozenset(),
+        tools: Toolbox = NO_TOOLS,
     ) -> str:
         """No official agent template exists for Qwen2-VL (the paper shows the format, not a prompt), so
-        this is the project's own Qwen-Agent tool listing of every action the environment allows."""
-        names = [n for n in TOOLS if n in actions | extras or n == "finish"]
+        this is the project's own Qwen-Agent tool listing of every action the environment allows, then
+        each custom tool in the same form."""
+        table = {n: TOOLS[n] for n in TOOLS if n in actions | extras or n == "finish"}
+        table |= {tool.name: (tool.description, tool_parameters(tool)) for tool in tools}
+        names = list(table)
         descs = []
         for n in names:
-            doc, params = TOOLS[n]
+            doc, params = table[n]
             schema = [{"name": p, "type": t, "description": d, "required": r} for p, t, d, r in params]
             descs.append(
                 f"### {n}\n\n{n}: {doc} Parameters: {json.dumps(schema, ensure_ascii=False)} "
@@ -173,7 +192,7 @@ class Qwen2VL(FamilyBase):
 
     # --- parse ---------------------------------------------------------------------------
     def _parse(
-        self, text: str, frame: Frame, clamp: bool, cursor: Cursor | None
+        self, text: str, frame: Frame, clamp: bool, cursor: Cursor | None, tools: Toolbox
     ) -> tuple[str, list[GroundedAction]]:
         thinking, text = split_think(text)
         if "FUNCTION" not in text:
@@ -199,7 +218,10 @@ class Qwen2VL(FamilyBase):
                 raise fail(
                     f'{FN_ARGS} must be a JSON object such as {{"point": (x,y)}}, got {str(args)[:80]}'
                 )
-            steps.append(self._step(ALIASES.get(name, name), args, frame, clamp))
+            if name in tools:
+                steps.append(GroundedAction(action=tool_action(tools, name, args)))
+            else:
+                steps.append(self._step(ALIASES.get(name, name), args, frame, clamp))
         thought = "\n".join(t for t in (thinking, text[:first].strip() if first >= 0 else "") if t)
         return thought, steps
 
@@ -298,6 +320,8 @@ class Qwen2VL(FamilyBase):
 
     def _args(self, a: Action, frame: Frame) -> tuple[str, dict[str, str]]:
         j = json.dumps
+        if a.type == "tool":
+            return a.name, {k: j(v, ensure_ascii=False) for k, v in a.arguments.items()}
         if a.type == "click":
             extra = {"button": j(a.button)} if a.button != "left" else {}
             return "click", {"point": self._pt(frame, a.x, a.y)} | extra | (

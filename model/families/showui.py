@@ -31,11 +31,12 @@ from anyres_agent.model.families.common import (
     scroll_direction,
     split_keys,
     text_action,
+    tool_action,
     wait_seconds,
 )
 from anyres_agent.model.families.textparse import MAX_CALLS, LiteralError, as_numbers, numbers, parse_literal
 from anyres_agent.model.frame import QWEN_FACTOR, Frame
-from anyres_agent.tools import Action, swipe_end_for_scroll
+from anyres_agent.tools import NO_TOOLS, Action, Tool, Toolbox, swipe_end_for_scroll
 
 SHOWUI_MIN_PIXELS = 256 * 28 * 28
 SHOWUI_MAX_PIXELS = 1344 * 28 * 28
@@ -130,6 +131,24 @@ _DONE_WORDS = frozenset({"task complete", "task completed", "complete", "complet
 _SCROLLS = {f"SCROLL_{d.upper()}": d for d in ("up", "down", "left", "right")}
 
 
+KINDS = frozenset(
+    {"INPUT", "TYPE", "ANSWER", "KEY", "SCROLL", "SELECT_TEXT", "SWIPE", "DRAG", "WAIT", "FINISH", "STOP",
+     "TERMINATE", "STATUS"}
+    | {kind.upper() for kind in _TEXT_KINDS}
+    | set(_CLICKS) | set(_AT_POINT) | set(_FIXED) | set(_STATUS) | set(_SCROLLS)
+)  # fmt: skip
+"""Every action word the parser reads: a custom tool may not take one."""
+
+
+def tool_space_line(tool: Tool) -> str:
+    """A custom tool in ShowUI's action-space wording: its arguments travel in `value` as a dict."""
+    fields = ", ".join(f"'{name}': ..." for name in tool.field_names())
+    return (
+        f"`{tool.name.upper()}`: {tool.description} The value is a dict of its arguments "
+        f"{{{fields}}} and the position is not applicable."
+    )
+
+
 def _without_position(kind: str, text: str, value: Any) -> Action | None:
     """The action for a kind that takes no position (None for one that does, or an unknown one)."""
     if kind == "ANSWER" and text.strip().lower() in _DONE_WORDS:
@@ -164,13 +183,18 @@ class ShowUI(FamilyBase):
     max_pixels = SHOWUI_MAX_PIXELS
     decimals = 2
     format_hint = "answer with {'action': 'CLICK', 'value': None, 'position': [x, y]} (x and y from 0 to 1)"
+    call_names = frozenset(kind.lower() for kind in KINDS)
 
     # --- prompts -------------------------------------------------------------------------
-    def prompt(self, actions: frozenset[str], extras: frozenset[str] = frozenset()) -> str:
-        """The official web or phone prompt; opted-in project actions continue its numbered list."""
+    def prompt(
+        self, actions: frozenset[str], extras: frozenset[str] = frozenset(), tools: Toolbox = NO_TOOLS
+    ) -> str:
+        """The official web or phone prompt; opted-in project actions and custom tools continue its
+        numbered list."""
         split = "phone" if is_mobile(actions) else "web"
         base = PHONE_PROMPT if split == "phone" else WEB_PROMPT
         wanted = [line for key, line in EXTRA_LINES.items() if key in extras - OFFERS[split]]
+        wanted += [tool_space_line(tool) for tool in tools]
         if not wanted:
             return base
         official = len(_NUMBERED.findall(base))
@@ -178,16 +202,25 @@ class ShowUI(FamilyBase):
         return insert_lines(base, numbered, "Format the action")
 
     def system_prompt(
-        self, actions: frozenset[str], frame: Frame, extras: frozenset[str] = frozenset()
+        self,
+        actions: frozenset[str],
+        frame: Frame,
+        extras: frozenset[str] = frozenset(),
+        tools: Toolbox = NO_TOOLS,
     ) -> str:
-        return self.prompt(actions, extras)
+        return self.prompt(actions, extras, tools)
 
     def opening(
-        self, task: str, actions: frozenset[str], frame: Frame, extras: frozenset[str] = frozenset()
+        self,
+        task: str,
+        actions: frozenset[str],
+        frame: Frame,
+        extras: frozenset[str] = frozenset(),
+        tools: Toolbox = NO_TOOLS,
     ) -> tuple[str, str]:
         """ShowUI's quick start sends the prompt and f'Task: {query}' as two text parts of one user turn,
         which the chat template joins with nothing between them."""
-        return "", self.prompt(actions, extras) + f"Task: {task}"
+        return "", self.prompt(actions, extras, tools) + f"Task: {task}"
 
     def grounding_messages(self, *, instruction: str, frame: Frame, screenshot: ImageLike) -> list[Message]:
         content = [TextPart(text=GROUNDING_SYSTEM), ImagePart(image=screenshot), TextPart(text=instruction)]
@@ -195,7 +228,7 @@ class ShowUI(FamilyBase):
 
     # --- parse ---------------------------------------------------------------------------
     def _parse(
-        self, text: str, frame: Frame, clamp: bool, cursor: Cursor | None
+        self, text: str, frame: Frame, clamp: bool, cursor: Cursor | None, tools: Toolbox
     ) -> tuple[str, list[GroundedAction]]:
         """Every action dict in the answer; other braces (prose, a context dict) are skipped, and the
         first of them is the error only when no action dict is found at all."""
@@ -218,15 +251,27 @@ class ShowUI(FamilyBase):
                 skipped = skipped or f"each action must be a dict with an 'action' key: {self.format_hint}"
                 continue
             first = match.start() if first < 0 else first
-            steps.extend(self._steps(value, frame, clamp))
+            steps.extend(self._steps(value, frame, clamp, tools))
         if not steps and skipped is not None:
             raise fail(skipped)
         thought = text[:first].strip().strip("[").strip() if first > 0 else ""
         return thought, steps
 
-    def _steps(self, item: dict[str, Any], frame: Frame, clamp: bool) -> list[GroundedAction]:
+    def _steps(
+        self, item: dict[str, Any], frame: Frame, clamp: bool, tools: Toolbox = NO_TOOLS
+    ) -> list[GroundedAction]:
         kind = "_".join(str(item.get("action", "")).upper().split())
         value = item.get("value")
+        if kind.lower() in tools:  # a custom tool: its arguments in `value` (one bare value: the first)
+            fields = tools.get(kind.lower()).field_names()
+            arguments = (
+                value
+                if isinstance(value, dict)
+                else {fields[0]: value}
+                if fields and value is not None
+                else {}
+            )
+            return [GroundedAction(action=tool_action(tools, kind.lower(), arguments))]
         text = "" if value is None else str(value)
         action = _without_position(kind, text, value)
         if action is not None:
@@ -327,6 +372,8 @@ class ShowUI(FamilyBase):
 
     def _render_one(self, a: Action, frame: Frame) -> str:
         item = self._item
+        if a.type == "tool":
+            return item(a.name.upper(), dict(a.arguments), None)
         if a.type == "click":
             kind = click_name(self.name, _CLICK_KINDS, a)
             return item(kind, None, self._pos(frame, a.x, a.y))

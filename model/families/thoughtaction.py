@@ -34,12 +34,13 @@ from anyres_agent.model.families.common import (
     scroll_direction,
     split_keys,
     text_action,
+    tool_action,
     wait_seconds,
     wheel_scroll,
 )
 from anyres_agent.model.families.textparse import find_calls, first_call, numbers, split_think
 from anyres_agent.model.frame import Frame
-from anyres_agent.tools import Action, swipe_end_for_scroll
+from anyres_agent.tools import NO_TOOLS, Action, Tool, Toolbox, swipe_end_for_scroll
 
 NAMES = frozenset(
     {
@@ -123,12 +124,25 @@ def _action_start(text: str) -> re.Match[str] | None:
     return None
 
 
+def _literal(value: Any) -> str:
+    """A JSON value as UI-TARS writes call arguments: quoted text; numbers, True/False/None, lists and
+    dicts as the Python literals the parser reads back."""
+    return f"'{_escape(value)}'" if isinstance(value, str) else repr(value)
+
+
+def tool_line(tool: Tool) -> str:
+    """A custom tool in the action-space list: `name(arg='')` and its description as a comment."""
+    args = ", ".join(f"{field}=''" for field in tool.field_names())
+    return f"{tool.name}({args}) # {tool.description}"
+
+
 class ThoughtActionFamily(FamilyBase):
     """The UI-TARS answer grammar; subclasses give the templates, the point syntax and the space."""
 
     language: ClassVar[str] = "English"
     """What {language} becomes in a template that has the placeholder (UI-TARS-1.5's)."""
     format_hint = "answer with Thought: ... then Action: click(start_box='(x,y)')"
+    call_names = NAMES
 
     point_format: ClassVar[str]
     """How the model writes a point, with {x} and {y} in its model space."""
@@ -150,27 +164,46 @@ class ThoughtActionFamily(FamilyBase):
     def template_kind(self, actions: frozenset[str]) -> str:
         return "mobile" if is_mobile(actions) else "computer"
 
-    def template(self, actions: frozenset[str], extras: frozenset[str] = frozenset()) -> str:
-        """The official template for this device, plus the opted-in lines it lacks."""
+    def template(
+        self, actions: frozenset[str], extras: frozenset[str] = frozenset(), tools: Toolbox = NO_TOOLS
+    ) -> str:
+        """The official template for this device, plus the opted-in lines it lacks and one line per
+        custom tool (neither: the official template, byte for byte)."""
         kind = self.template_kind(actions)
         base = self.mobile_template if kind == "mobile" else self.computer_template
         offered = self.template_actions[kind]
         lines = [line for key, items in self.extra_lines.items() if key in extras - offered for line in items]
+        lines += [tool_line(tool) for tool in tools]
         return insert_lines(base, lines, "## Note")
 
-    def prompt(self, actions: frozenset[str], task: str, extras: frozenset[str] = frozenset()) -> str:
-        return fill(self.template(actions, extras), language=self.language, instruction=task)
+    def prompt(
+        self,
+        actions: frozenset[str],
+        task: str,
+        extras: frozenset[str] = frozenset(),
+        tools: Toolbox = NO_TOOLS,
+    ) -> str:
+        return fill(self.template(actions, extras, tools), language=self.language, instruction=task)
 
     def system_prompt(
-        self, actions: frozenset[str], frame: Frame, extras: frozenset[str] = frozenset()
+        self,
+        actions: frozenset[str],
+        frame: Frame,
+        extras: frozenset[str] = frozenset(),
+        tools: Toolbox = NO_TOOLS,
     ) -> str:
-        return fill(self.template(actions, extras), language=self.language, instruction="{instruction}")
+        return self.prompt(actions, "{instruction}", extras, tools)
 
     def opening(
-        self, task: str, actions: frozenset[str], frame: Frame, extras: frozenset[str] = frozenset()
+        self,
+        task: str,
+        actions: frozenset[str],
+        frame: Frame,
+        extras: frozenset[str] = frozenset(),
+        tools: Toolbox = NO_TOOLS,
     ) -> tuple[str, str]:
         """UI-TARS has no system turn: the template with the task opens the user turn."""
-        return "", self.prompt(actions, task, extras)
+        return "", self.prompt(actions, task, extras, tools)
 
     def grounding_messages(self, *, instruction: str, frame: Frame, screenshot: ImageLike) -> list[Message]:
         text = TextPart(text=fill(self.grounding_template, language=self.language, instruction=instruction))
@@ -179,13 +212,21 @@ class ThoughtActionFamily(FamilyBase):
         return [Message(role="user", content=content)]
 
     # --- parse ---------------------------------------------------------------------------
-    def _split(self, text: str) -> tuple[str, str]:
+    @staticmethod
+    def _tool(tools: Toolbox, name: str, kwargs: dict[str, Any], args: list[Any]) -> Action:
+        """A custom tool's call; positional arguments fill its fields in order."""
+        fields = tools.get(name).field_names()
+        if len(args) > len(fields):
+            raise fail(f"{name} takes {len(fields)} argument(s): {', '.join(fields) or 'none'}")
+        return tool_action(tools, name, {**dict(zip(fields, args, strict=False)), **kwargs})
+
+    def _split(self, text: str, tools: Toolbox = NO_TOOLS) -> tuple[str, str]:
         thinking, text = split_think(text)
         mark = _action_start(text)
         if mark is not None:
             head, section = text[: mark.start()], text[mark.end() :]
         else:  # hallucinated format without "Action:": take the first known call onwards
-            start = first_call(text, NAMES)
+            start = first_call(text, NAMES | tools.names)
             head, section = text[:start], text[start:]
         label = _THOUGHT.search(head) if ":" in head or "：" in head else None
         thought = head[label.end() :] if label is not None else head
@@ -195,12 +236,16 @@ class ThoughtActionFamily(FamilyBase):
         return "\n".join(t for t in (thinking, thought.strip()) if t), section
 
     def _parse(
-        self, text: str, frame: Frame, clamp: bool, cursor: Cursor | None
+        self, text: str, frame: Frame, clamp: bool, cursor: Cursor | None, tools: Toolbox
     ) -> tuple[str, list[GroundedAction]]:
-        thought, section = self._split(text)
+        thought, section = self._split(text, tools)
         steps = [
-            GroundedAction(action=self._action(name.lower(), kwargs, args, frame, clamp))
-            for name, kwargs, args in find_calls(section, NAMES)
+            GroundedAction(
+                action=self._tool(tools, name.lower(), kwargs, args)
+                if name.lower() in tools
+                else self._action(name.lower(), kwargs, args, frame, clamp)
+            )
+            for name, kwargs, args in find_calls(section, NAMES | tools.names)
         ]
         if not steps and section.strip():
             word = (section.strip().split("(")[0].split() or [section.strip()[:20]])[0][:40]
@@ -284,6 +329,8 @@ class ThoughtActionFamily(FamilyBase):
 
     def _call(self, a: Action, frame: Frame) -> str:
         p = self.point_text
+        if a.type == "tool":
+            return f"{a.name}({', '.join(f'{k}={_literal(v)}' for k, v in a.arguments.items())})"
         if a.type == "click":
             name = click_name(self.name, _RENDER_CLICKS, a)
             return f"{name}({self.start_key}='{p(frame, a.x, a.y)}')"

@@ -36,6 +36,7 @@ from anyres_agent.model.families.common import (
     scroll_amount,
     split_keys,
     text_action,
+    tool_action,
     wait_seconds,
     wheel_clicks,
 )
@@ -49,7 +50,7 @@ from anyres_agent.model.families.textparse import (
 )
 from anyres_agent.model.families.toolschema import OfficialTool, tool_prompt
 from anyres_agent.model.frame import Frame
-from anyres_agent.tools import WHEEL_CLICK_PX, Action
+from anyres_agent.tools import NO_TOOLS, WHEEL_CLICK_PX, Action, Toolbox
 
 _BUTTONS = {"left_click": ("left", 1), "right_click": ("right", 1), "middle_click": ("middle", 1)}
 _BUTTONS |= {"double_click": ("left", 2), "triple_click": ("left", 3)}
@@ -122,6 +123,7 @@ class ToolCallFamily(FamilyBase):
     )
     computer_tool: ClassVar[OfficialTool]
     mobile_tool: ClassVar[OfficialTool]
+    call_names = frozenset({"computer_use", "mobile_use"})
 
     def declared_size(self, frame: Frame, tool: OfficialTool) -> tuple[int, int]:
         """The screen size the tool description declares (the model's coordinate grid)."""
@@ -136,10 +138,14 @@ class ToolCallFamily(FamilyBase):
         return self.mobile_tool if is_mobile(actions) else self.computer_tool
 
     def system_prompt(
-        self, actions: frozenset[str], frame: Frame, extras: frozenset[str] = frozenset()
+        self,
+        actions: frozenset[str],
+        frame: Frame,
+        extras: frozenset[str] = frozenset(),
+        tools: Toolbox = NO_TOOLS,
     ) -> str:
         tool = self.tool_for(actions)
-        return tool_prompt(tool, self.declared_size(frame, tool), extras)
+        return tool_prompt(tool, self.declared_size(frame, tool), extras, tools)
 
     def task_text(self, task: str, actions: frozenset[str] = frozenset()) -> str:
         """The cookbooks' user text: the bare query for computer_use, "The user query: ..." for mobile_use."""
@@ -152,7 +158,9 @@ class ToolCallFamily(FamilyBase):
         return [Message.text("system", system), user]
 
     # --- parse ---------------------------------------------------------------------------
-    def _calls(self, text: str) -> tuple[str, list[tuple[str, dict[str, Any]]]]:
+    def _calls(self, text: str, tools: Toolbox = NO_TOOLS) -> tuple[str, list[tuple[str, dict[str, Any]]]]:
+        """The thought and each call as (the function's name, its arguments): the cookbook's tool with
+        an "action" in its arguments, or a custom tool with its own."""
         thinking, text = split_think(text)
         blocks: list[str] = []
         outside: list[str] = []
@@ -189,7 +197,12 @@ class ToolCallFamily(FamilyBase):
         for block in blocks:
             value = parse_object(block)
             for item in value if isinstance(value, list) else [value]:
-                calls.append(self._arguments(item))
+                name = item.get("name") if isinstance(item, dict) else None
+                if isinstance(name, str) and name in tools:
+                    args = item.get("arguments", item.get("parameters"))
+                    calls.append((name, parse_object(args) if isinstance(args, str) else args or {}))
+                else:
+                    calls.append(self._arguments(item))
         thought = "\n".join(
             p for p in [thinking, *(o.replace("```json", "").replace("```", "") for o in outside)]
         )
@@ -219,11 +232,14 @@ class ToolCallFamily(FamilyBase):
         return self.point(frame, nums, clamp=clamp, what=what)
 
     def _parse(
-        self, text: str, frame: Frame, clamp: bool, cursor: Cursor | None
+        self, text: str, frame: Frame, clamp: bool, cursor: Cursor | None, tools: Toolbox
     ) -> tuple[str, list[GroundedAction]]:
-        thought, calls = self._calls(text)
+        thought, calls = self._calls(text, tools)
         steps: list[GroundedAction] = []
         for tool, args in calls:
+            if tool in tools:
+                steps.append(GroundedAction(action=tool_action(tools, tool, args)))
+                continue
             action = str(args.get("action", "")).strip().lower()
             coordinate = args.get("coordinate")
             point = (
@@ -385,6 +401,8 @@ class ToolCallFamily(FamilyBase):
 
     def _render_one(self, a: Action, frame: Frame) -> list[tuple[str, dict[str, Any]]]:
         pc, mu = "computer_use", "mobile_use"
+        if a.type == "tool":
+            return [(a.name, dict(a.arguments))]
         if a.type in _TEXT_RENDER:
             return [
                 (mu if a.type == "open_app" else pc, {"action": _TEXT_RENDER[a.type], "text": action_text(a)})

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from anyres_agent.model.families import qwen_tools as official
+from anyres_agent.tools import NO_TOOLS, Toolbox
 
 TOOLS_HEADER = (
     "\n\n# Tools\n\nYou may call one or more functions to assist with the user query.\n\n"
@@ -114,21 +115,34 @@ def tool_function(
             action["enum"].append(name)
             action["description"] += f"\n* `{name}`: {line}"
     description = tool.description.replace("{width}x{height}", f"{width}x{height}")
-    if tool.style == "qwen-agent-0.0.15":
+    return _function(tool.style, tool.name, description, parameters)
+
+
+def _function(style: Style, name: str, description: str, parameters: Mapping[str, Any]) -> dict[str, Any]:
+    """A function object as the cookbook's Qwen-Agent version writes it."""
+    if style == "qwen-agent-0.0.15":
         return {
-            "name_for_human": tool.name,
-            "name": tool.name,
+            "name_for_human": name,
+            "name": name,
             "description": description,
             "parameters": parameters,
             "args_format": "Format the arguments as a JSON object.",
         }
-    return {"name": tool.name, "description": description, "parameters": parameters}
+    return {"name": name, "description": description, "parameters": parameters}
 
 
-def tool_prompt(tool: OfficialTool, declared: tuple[int, int], extras: frozenset[str] = frozenset()) -> str:
-    """The system text the tool's cookbook sends, for a declared screen size."""
-    schema = json.dumps(
-        {"type": "function", "function": tool_function(tool, declared, extras)}, ensure_ascii=False
+def tool_prompt(
+    tool: OfficialTool,
+    declared: tuple[int, int],
+    extras: frozenset[str] = frozenset(),
+    tools: Toolbox = NO_TOOLS,
+) -> str:
+    """The system text the tool's cookbook sends, for a declared screen size; custom `tools` follow the
+    official tool, one JSON per line as Qwen-Agent lists several tools, each in the same style."""
+    functions = [tool_function(tool, declared, extras)]
+    functions += [_function(tool.style, t.name, t.description, t.parameters()) for t in tools]
+    schema = "\n".join(
+        json.dumps({"type": "function", "function": function}, ensure_ascii=False) for function in functions
     )
     head = "" if tool.style == "qwen3-mobile" else SYSTEM_MESSAGE
     return head + TOOLS_HEADER + schema + TOOLS_FOOTER + tool.suffix

@@ -29,6 +29,7 @@ VALID_EXAMPLES = {
     "call_user": {"message": "please solve the captcha"},
     "answer": {"text": "42 results"},
     "finish": {"success": False, "message": "the site is down"},
+    "tool": {"name": "lookup_order", "arguments": {"order_id": "A-1042"}},
 }
 
 INVALID_EXAMPLES = [
@@ -55,6 +56,8 @@ INVALID_EXAMPLES = [
     ("open_app", {"name": ""}, "name"),
     ("choose", {"option": ""}, "option"),
     ("answer", {"text": ""}, "text"),
+    ("tool", {"name": "Look Up", "arguments": {}}, "name: String should match pattern"),
+    ("tool", {"arguments": {}}, "name: Field required"),
 ]
 
 

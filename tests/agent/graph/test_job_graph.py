@@ -3,12 +3,15 @@ two-part job on the demo site; each risky action stops the graph with an interru
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+from PIL import Image
 
 from anyres_agent.agent.config import AgentConfig
 from anyres_agent.agent.demo_site import DemoSite
@@ -70,7 +73,11 @@ def test_the_planner_splits_the_job_and_approved_interrupts_let_the_gui_node_pay
     # the guard judges what each click lands on: the checkout link and the Pay button name risk words
     assert _reasons(questions, demo_site) == REASONS
     assert questions[1]["action"] == {"type": "type", "text": "{{secret:DEMO_PW}}"}
-    assert all(Path(q["screenshot"]).is_file() for q in questions)
+    # the screen travels as data (a server's file path means nothing to the person answering)
+    for question in questions:
+        picture = Image.open(io.BytesIO(base64.b64decode(question["screenshot"].split(",", 1)[1])))
+        assert question["screenshot"].startswith("data:image/jpeg;base64,")
+        assert picture.width == 1280 and abs(picture.height - 728 * 1280 / 1288) < 1  # the 1288x728 screen
     json.dumps(questions)
     # per-step events streamed through the parent graph's custom stream
     kinds = [e["event"] for e in events]

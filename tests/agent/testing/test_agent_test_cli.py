@@ -87,6 +87,15 @@ def test_flows_run_write_junit_and_a_report_and_rerun_from_the_cache(
     assert failure.get("message") == "UI assertion failed: 'the welcome banner says Hello Bob'"
     assert 'the model saw: the banner reads "Hello Ada"' in (failure.text or "")
     assert [p.name for p in reports.iterdir()] == ["greets_bob-greets-Bob.html"]
+    # what GitLab and other viewers read: the case's file, and the failed step's screenshot attached
+    case = suite.find("testcase[@name='greets Bob']")
+    assert case is not None and case.get("file") == str(flows / "greets_bob.yaml")
+    attached = [
+        line[13:-2] for line in (case.findtext("system-out") or "").splitlines() if "ATTACHMENT" in line
+    ]
+    assert len(attached) == 1 and attached[0].endswith(".png") and Path(attached[0]).is_file()
+    report = case.find("properties/property[@name='report']")
+    assert report is not None and report.get("value") == str(reports / "greets_bob-greets-Bob.html")
     assert (flows / "locate-cache.yaml").exists(), "the flow's `cache:` is relative to the flow file"
 
     calls = len(scripted.calls)
@@ -117,3 +126,35 @@ def test_a_model_that_cannot_be_had_is_one_paragraph_and_exit_1(
     err = capsys.readouterr().err
     assert "Two ways forward" in err and "--endpoint" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_the_read_only_cache_mode_never_writes_the_cache_file(
+    how: str, flows: Path, scripted: ScriptedBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    argv = [str(flows / "greets_ada.yaml")]
+    if how == "option":
+        argv += ["--cache-mode", "readonly"]
+    else:
+        monkeypatch.setenv("ANYRES_CACHE_MODE", "readonly")
+    assert _run(argv, scripted) == 0
+    assert not (flows / "locate-cache.yaml").exists()
+
+
+def test_anyres_variables_choose_the_cache_and_a_bad_one_is_one_line(
+    flows: Path, tmp_path: Path, scripted: ScriptedBackend, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    elsewhere = tmp_path / "ci-cache.yaml"
+    monkeypatch.setenv("ANYRES_CACHE", str(elsewhere))  # beats the flow file's `cache:`
+    assert _run([str(flows / "greets_ada.yaml")], scripted) == 0
+    assert elsewhere.exists() and not (flows / "locate-cache.yaml").exists()
+    monkeypatch.setenv("ANYRES_CACHE_MODE", "sometimes")
+    assert main(["test", str(flows / "greets_ada.yaml")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(
+        "agent test: invalid UI test settings: cache_mode: Input should be 'use', 'readonly'"
+    )
+    assert len(err.splitlines()) == 1
+    with pytest.raises(SystemExit):
+        main(["test", str(flows / "greets_ada.yaml"), "--cache-mode", "never"])
