@@ -41,8 +41,12 @@ def test_the_agent_buys_a_mug_on_my_page_and_reports_its_status(
     new = max(shop.orders)
     assert result.answer == f"Order {new} is processing."
     assert (shop.orders[new]["name"], shop.orders[new]["items"]) == ("Ada Lovelace", ["blue"])
-    # the default risk keywords: going to the checkout and placing the order both ask a person first
-    assert [r.reason for r in asked] == ["thought mentions 'checkout'", "thought mentions 'place order'"]
+    # the default risk keywords, read from what each click lands on: going to the checkout and placing
+    # the order both ask a person first
+    assert [r.reason for r in asked] == [
+        f'the click lands on link "Checkout" at {shop.url}/ (mentions \'checkout\')',
+        f'the click lands on button "Place order" at {shop.url}/checkout (mentions \'place order\')',
+    ]
     assert shop.api_calls[calls:] == [f"/api/orders/{new}"]  # the custom tool asked the order system
     assert not page.is_closed()  # the agent never closes a page it did not open
     tools_used = [p.action.type for s in read_trajectory(tmp_path / "run").steps for p in s.actions]

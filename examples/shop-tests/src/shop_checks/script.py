@@ -26,8 +26,9 @@ PAGE_JS = """() => ({
 })"""
 ORDER = re.compile(r"\bA-\d{4}\b")
 TOOL_RESULT = re.compile(r"lookup_order\(order_id='(A-\d{4})'\): returned (order A-\d{4} is \w+)")
-TASK = re.compile(r"(?:The user query: |## User Instruction\n|Task: )(.+)")
-"""Where each family's prompt states the task (Qwen2.5-VL, UI-TARS, the others)."""
+TASK = re.compile(r"(?:## User Instruction\n|Task: )(.+)")
+"""Where a family's prompt states the task inside a longer text (UI-TARS, the others); Qwen2.5-VL's
+official computer-use prompt sends the task alone as the first user message's text."""
 
 
 class ShopScript:
@@ -46,13 +47,13 @@ class ShopScript:
             raise RuntimeError(f"the shop page shows no {selector}")
         return round(box["x"] + box["width"] / 2), round(box["y"] + box["height"] / 2)
 
-    async def next_step(self, prompt: str) -> tuple[list[Action], str]:
+    async def next_step(self, prompt: str, first_user_text: str = "") -> tuple[list[Action], str]:
         told = TOOL_RESULT.search(prompt)
         if told:
             status = told.group(2)
             return [Answer(text=status[0].upper() + status[1:] + ".")], "The order system answered."
         found = TASK.search(prompt)
-        task = found.group(1) if found else ""
+        task = found.group(1) if found else first_user_text
         asked = ORDER.search(task) if "buy" not in task.lower() else None
         if asked:
             return [
@@ -83,5 +84,6 @@ class ShopScript:
     async def __call__(self, request: ModelRequest) -> str:
         assert request.frame is not None, "the loop sends the frame of the newest screenshot"
         prompt = "\n".join(m.plain_text() for m in request.messages)
-        actions, thought = await self.next_step(prompt)
+        users = [m.plain_text() for m in request.messages if m.role == "user"]
+        actions, thought = await self.next_step(prompt, users[0] if users else "")
         return self.family.render(actions, request.frame, thought=thought)
