@@ -44,8 +44,8 @@ def test_the_agent_buys_a_mug_on_my_page_and_reports_its_status(
     # the default risk keywords, read from what each click lands on: going to the checkout and placing
     # the order both ask a person first
     assert [r.reason for r in asked] == [
-        f'the click lands on link "Checkout" at {shop.url}/ (mentions \'checkout\')',
-        f'the click lands on button "Place order" at {shop.url}/checkout (mentions \'place order\')',
+        f"the click lands on link \"Checkout\" at {shop.url}/ (mentions 'checkout')",
+        f"the click lands on button \"Place order\" at {shop.url}/checkout (mentions 'place order')",
     ]
     assert shop.api_calls[calls:] == [f"/api/orders/{new}"]  # the custom tool asked the order system
     assert not page.is_closed()  # the agent never closes a page it did not open

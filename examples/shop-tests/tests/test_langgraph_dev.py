@@ -105,8 +105,8 @@ def test_langgraph_dev_serves_the_shop_agent(shop: Shop, tmp_path: Path) -> None
     # the questions came as LangChain HITL requests, each with the screen it was asked about as data
     # the risk check judged what each click lands on, not only the model's words
     assert [q["reason"] for q in questions] == [
-        f'the click lands on link "Checkout" at {shop.url}/ (mentions \'checkout\')',
-        f'the click lands on button "Place order" at {shop.url}/checkout (mentions \'place order\')',
+        f"the click lands on link \"Checkout\" at {shop.url}/ (mentions 'checkout')",
+        f"the click lands on button \"Place order\" at {shop.url}/checkout (mentions 'place order')",
     ]
     for question in questions:
         (request,) = question["action_requests"]
