@@ -78,6 +78,23 @@ DEEPEST_POINT_JS = """([x, y]) => {
 }"""
 
 
+# The common cases in one round trip: the element under a point, or with the focus, described at once.
+# Only a frame or a possible closed root (rare) takes the slower walk with element handles.
+POINT_DESCRIBED_JS = f"""([x, y]) => {{
+  const found = ({DEEPEST_POINT_JS})([x, y]);
+  return found === null ? null : ({DESCRIBE_JS})(found.el, false);
+}}"""
+FOCUS_DESCRIBED_JS = f"""() => {{
+  const el = ({DEEPEST_FOCUS_JS})(null);
+  return el === null ? null : ({DESCRIBE_JS})(el, true);
+}}"""
+
+
+def _simple(described: Any) -> bool:
+    """A description that needs no further walk: not a frame, not a possible closed shadow root."""
+    return isinstance(described, dict) and not described["frame"] and not described["opaque"]
+
+
 def _target(found: dict[str, Any] | None, location: str, *, hidden: bool = False) -> Target | None:
     if not found:
         return None
@@ -163,6 +180,9 @@ async def _child_frame(element: ElementHandle, frame: Frame, depth: int) -> Fram
 
 
 async def _focus_in(frame: Frame, page: Page, depth: int) -> Target | None:
+    quick = await frame.evaluate(FOCUS_DESCRIBED_JS)
+    if quick is None or _simple(quick):
+        return _target(quick, frame.url)
     handle = await frame.evaluate_handle(DEEPEST_FOCUS_JS, None)
     element = handle.as_element()
     if element is None:
@@ -191,6 +211,9 @@ async def _closed_point(frame: Frame, page: Page, x: float, y: float, role: str)
 
 
 async def _point_in(frame: Frame, page: Page, x: float, y: float, depth: int) -> Target | None:
+    quick = await frame.evaluate(POINT_DESCRIBED_JS, [x, y])
+    if quick is None or _simple(quick):
+        return _target(quick, frame.url)
     handle = await frame.evaluate_handle(DEEPEST_POINT_JS, [x, y])
     if await handle.evaluate("found => found === null"):
         return None
