@@ -16,13 +16,18 @@ import asyncio
 import contextlib
 import json
 import math
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 from PIL import Image, ImageChops, ImageStat
+
+sys.path.append(str(Path(__file__).resolve().parent / "model" / "backends"))  # fake_openai_server
+from fake_openai_server import send_json
 
 from anyres_agent.model.backends.images import decode_data_url
 from anyres_agent.model.frame import QWEN_FACTOR, Frame, smart_resize
@@ -118,13 +123,8 @@ class StandInServer:
                 })  # fmt: skip
 
             def _send(self, code: int, payload: dict[str, Any]) -> None:
-                raw = json.dumps(payload).encode()
-                self.send_response(code)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(raw)))
-                self.end_headers()
-                with contextlib.suppress(OSError):
-                    self.wfile.write(raw)
+                with contextlib.suppress(OSError):  # the client gave up before the answer
+                    send_json(self, code, payload)
 
         return Handler
 

@@ -1,5 +1,6 @@
-"""Fixtures for the agent tests: the demo site, and the suite's event loop and Chromium under the
-names these tests use (tests/conftest.py owns them; each test gets a fresh browser context)."""
+"""Fixtures for the agent tests: the demo site, the security site, and the suite's event loop and
+Chromium under the names these tests use (tests/conftest.py owns them; each test gets a fresh browser
+context)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 import pytest
 from agent_fakes import Run
+from security_site import SecuritySite
 
 from anyres_agent.agent.demo_site import DemoSite, serve_demo_site
 
@@ -26,3 +28,10 @@ def demo_site() -> Iterator[DemoSite]:
 @pytest.fixture(scope="session")
 def chromium(browser: Any) -> Any:
     return browser
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[SecuritySite]:
+    """The hostile pages of security_site, one server per test module (tests/agent/testing has its own)."""
+    with SecuritySite() as server:
+        yield server

@@ -35,12 +35,6 @@ from anyres_agent.tools import Click, Finish, Key, Type
 FAM = family("qwen25vl")
 
 
-@pytest.fixture(scope="module")
-def site() -> Iterator[SecuritySite]:
-    with SecuritySite() as server:
-        yield server
-
-
 class Asked:
     """A confirmation callback that writes down each question and declines it."""
 

@@ -228,6 +228,17 @@ def _wait_for(path: Path, process: subprocess.Popen[str], timeout_s: float = 90)
         time.sleep(0.05)
 
 
+def _wait_for_model_call(
+    server: FakeOpenAIServer, count: int, process: subprocess.Popen[str], timeout_s: float = 90
+) -> None:
+    """Until the fake model has received its `count`-th request (recorded before any slow answer)."""
+    deadline = time.monotonic() + timeout_s
+    while len(server.requests) < count:
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, f"model call {count} never came"
+        time.sleep(0.05)
+
+
 def test_ctrl_c_to_the_process_group_stops_after_the_step_with_the_browser_alive(
     model_server: FakeOpenAIServer, tmp_path: Path
 ) -> None:
@@ -241,7 +252,7 @@ def test_ctrl_c_to_the_process_group_stops_after_the_step_with_the_browser_alive
     record = tmp_path / "run"
     process = _agent_run(model_server, record)
     _wait_for(record / "steps" / "0001.json", process)
-    time.sleep(0.5)  # step 2's model call is under way
+    _wait_for_model_call(model_server, 2, process)  # step 2's model call is under way
     os.killpg(process.pid, signal.SIGINT)
     _, err = process.communicate(timeout=120)
     assert process.returncode == 130, err
@@ -261,7 +272,7 @@ def test_sigterm_and_sighup_to_the_group_finalize_run_json_and_the_report(
     record = tmp_path / "run"
     process = _agent_run(model_server, record)
     _wait_for(record / "steps" / "0001.json", process)
-    time.sleep(0.5)
+    _wait_for_model_call(model_server, 2, process)  # step 2's model call is under way
     os.killpg(process.pid, sent)
     _, err = process.communicate(timeout=120)
     assert process.returncode == 128 + sent, err

@@ -8,7 +8,6 @@ person approving is careless and approves everything, so only the scope stands i
 from __future__ import annotations
 
 import urllib.parse
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +23,6 @@ from anyres_agent.environments.browser import BrowserEnvironment
 from anyres_agent.tools import Click, Key, Navigate, Type
 
 FAM = family("qwen25vl")
-
-
-@pytest.fixture(scope="module")
-def site() -> Iterator[SecuritySite]:
-    with SecuritySite() as server:
-        yield server
 
 
 def approve_all(request: ConfirmationRequest) -> Decision:
@@ -186,10 +179,17 @@ def test_masking_covers_the_value_as_a_submitted_form_writes_it(
     assert "?pw={{secret:PW}}" in (tmp_path / "run" / "steps" / "0004.json").read_text()
 
 
-def test_masked_forms_of_a_value() -> None:
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("pw=a+b%7Ec*d%27e", "pw={{secret:PW}}"),  # a browser's form encoding
+        ("pw=a%20b~c*d'e", "pw={{secret:PW}}"),  # percent-encoding
+        ("a b~c*d'e", "{{secret:PW}}"),  # the value itself
+    ],
+)
+def test_masked_forms_of_a_value(text: str, expected: str) -> None:
     store = SecretStore({"PW": "a b~c*d'e"})
-    for text in ("pw=a+b%7Ec*d%27e", "pw=a%20b~c*d'e", "a b~c*d'e"):
-        assert store.mask(text).endswith("{{secret:PW}}"), text
+    assert store.mask(text) == expected
 
 
 def test_secrets_files_scope_a_secret_to_hosts(tmp_path: Path) -> None:

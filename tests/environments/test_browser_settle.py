@@ -183,6 +183,9 @@ def test_a_link_answered_with_no_content_neither_navigates_nor_hangs(
     run: Any, env: BrowserEnvironment, start_url: str
 ) -> None:
     for _ in range(REPEATS // 2):
+        started = time.monotonic()
         run(env.execute(Click(x=80, y=430)))
+        took = time.monotonic() - started
+        assert took < 2.0, f"the click took {took:.1f} s: the settle waited for a navigation that never came"
         assert "navigation" not in env.last_settle  # its request ended and no document came
         assert run(env.observe()).url == start_url

@@ -21,6 +21,7 @@ def test_the_agent_buys_a_mug_on_my_page_and_reports_its_status(
 ) -> None:
     page.goto("/")
     calls = len(shop.api_calls)
+    before = set(shop.orders)
     family = get_family("uitars15")
     script = ShopScript(None, family)
     asked: list[ConfirmationRequest] = []
@@ -38,7 +39,7 @@ def test_the_agent_buys_a_mug_on_my_page_and_reports_its_status(
         "Buy a blue mug as Ada Lovelace (ada@example.com), then tell me the order's status."
     )
     assert result.status == "success", result.reason
-    new = max(shop.orders)
+    (new,) = set(shop.orders) - before  # exactly one order placed, whatever other tests placed
     assert result.answer == f"Order {new} is processing."
     assert (shop.orders[new]["name"], shop.orders[new]["items"]) == ("Ada Lovelace", ["blue"])
     # the default risk keywords, read from what each click lands on: going to the checkout and placing

@@ -162,20 +162,32 @@ def test_served_model_names_resolve_to_families_and_budgets() -> None:
 
 
 def test_request_fields_from_the_config_go_into_every_request() -> None:
+    """Sent, not only built: two requests to the stand-in, and each body it received has the fields."""
+    provider = {"order": ["alibaba"], "allow_fallbacks": False}
     with StandInServer("generic").running() as standin:
         shot = screenshot(QHD, AT)
         backend, spec = open_backend(
             "qwen2.5-vl-7b",
             endpoint=standin.url,
             server="openrouter",
-            request_fields={"provider": {"order": ["alibaba"], "allow_fallbacks": False}, "top_k": 1},
+            request_fields={"provider": provider, "top_k": 1},
         )
         frame = get_family(spec.family).frame(screen=QHD, image=QHD, max_pixels=spec.max_pixels)
         messages = get_family(spec.family).build_messages(
             task="t", actions=BROWSER, frame=frame, screenshot=prepare_screenshot(shot, frame)
         )
-        body = backend.build_body(ModelRequest(messages=messages, frame=frame))
-    assert body["provider"] == {"order": ["alibaba"], "allow_fallbacks": False} and body["top_k"] == 1
+
+        async def ask_twice() -> None:
+            try:
+                for _ in range(2):
+                    await backend.complete(ModelRequest(messages=messages, frame=frame))
+            finally:
+                await backend.aclose()
+
+        asyncio.run(ask_twice())
+    assert len(standin.bodies) == 2
+    for body in standin.bodies:
+        assert body["provider"] == provider and body["top_k"] == 1
 
 
 @pytest.mark.parametrize("field", ["model", "messages", "stream"])

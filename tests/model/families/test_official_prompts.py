@@ -7,7 +7,9 @@ a desktop gets the computer template, a phone the mobile one.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -164,20 +166,18 @@ def test_project_lines_are_opt_in(name: str) -> None:
     assert len(extended) > len(plain)
 
 
-def test_a_gym_environment_opts_in_to_choose() -> None:
+def test_a_gym_environment_opts_in_to_choose(run: Callable[[Coroutine[Any, Any, Any]], Any]) -> None:
     from anyres_agent.agent.env_hints import prompt_extras
-
-    class Gym:
-        def supported_actions(self) -> frozenset[str]:
-            return frozenset({"choose"})
-
-        def prompt_extras(self) -> frozenset[str]:
-            return frozenset({"choose"})
+    from anyres_agent.environments.gym_env import GymEnvironment
 
     class Browser:
         def supported_actions(self) -> frozenset[str]:
             return BROWSER
 
-    assert prompt_extras(Gym()) == {"choose"}
+    gym = GymEnvironment("FrozenLake-v1", make_kwargs={"is_slippery": False}, seed=0)
+    try:
+        assert prompt_extras(gym) == {"choose"}
+    finally:
+        run(gym.close())
     assert prompt_extras(Browser()) == frozenset()
     assert prompt_extras(Browser(), ["navigate", "choose"]) == {"navigate"}  # only what it can do
