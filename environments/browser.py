@@ -122,6 +122,7 @@ class BrowserEnvironment:
         self._events: list[str] = []
         self._dead: str | None = None
         self._pending: set[asyncio.Task[None]] = set()
+        self._signals = False  # INIT_SCRIPT installed in the context (see _ensure_signals)
         self._cursor: tuple[int, int] | None = None
         self._owned: tuple[Playwright | None, Browser | None] = (None, None)
         self.browser_choice: BrowserChoice | None = None
@@ -225,15 +226,12 @@ class BrowserEnvironment:
         env = cls(context, page, allowed_domains=allowed_domains, home_url=url, proxy=proxy, **options)
         env._browser_proxy = browser_proxy
         try:
-            await context.add_init_script(INIT_SCRIPT)  # every new document reports what an action started
-            if reuse_context:
-                with contextlib.suppress(Exception):  # the tab's current document: best effort
-                    await page.evaluate(INIT_SCRIPT)
+            await env._ensure_signals()  # before the first navigation: its document is watched too
             if allow.active:
                 env.boundary = await _describe_boundary(browser, proxy, locked=browser_proxy is not None)
                 await context.route(lambda u: allow.blocked_host(u) is not None, env._block)
                 await context.route_web_socket(lambda u: allow.blocked_host(u) is not None, env._block_socket)
-                context.on("request", env._on_request)
+                env._listen(context, "request", env._on_request)
             if url is not None:
                 await env._navigate(url)
         except BaseException:
@@ -292,6 +290,16 @@ class BrowserEnvironment:
         self._listen(page, "close", self._on_close)
         self._listen(page, "crash", self._on_crash)
 
+    async def _ensure_signals(self) -> None:
+        """Once: every new document of the context, and the current tab's document now, reports what
+        an action started (browser_settle.INIT_SCRIPT), whichever way the environment was built."""
+        if self._signals:
+            return
+        self._signals = True
+        with contextlib.suppress(Exception):  # best effort: without it the listeners still see navigations
+            await self.context.add_init_script(INIT_SCRIPT)
+            await self._page.evaluate(INIT_SCRIPT)  # the tab's current document
+
     def _track(self, work: Coroutine[Any, Any, None]) -> None:
         """Run an event handler as a task that execute() waits for, so its note lands in the result.
         A sync page delivers its events on its own thread, where the handler runs to its end at once."""
@@ -305,13 +313,8 @@ class BrowserEnvironment:
     async def _settle(self, watch: ActionWatch | None) -> None:
         """Wait for what the action set going (browser_settle), then for the dialog and file chooser
         handlers, so that their notes land in this action's result."""
-        if watch is not None:
-            try:
-                await watch.settle(
-                    timeout_s=self.timeout_s, network_idle_s=self.network_idle_s, new_page_s=2.0
-                )
-            finally:
-                watch.close()
+        if watch is not None:  # closed by execute()
+            await watch.settle(timeout_s=self.timeout_s, network_idle_s=self.network_idle_s, new_page_s=2.0)
             self.last_settle = watch.waited
         if self.settle_s:
             await asyncio.sleep(self.settle_s)  # an extra fixed pause, for pages that need one
@@ -327,6 +330,7 @@ class BrowserEnvironment:
         self._events.append(f"a new tab opened ({page.url}); now acting in it (tab {tabs} of {tabs})")
 
     def _on_close(self, page: Page) -> None:
+        self._listeners = [entry for entry in self._listeners if entry[0] is not page]
         if page is not self._page:
             return
         others = [p for p in self.context.pages if p is not page and not p.is_closed()]
@@ -382,7 +386,7 @@ class BrowserEnvironment:
         """Move the proxy's refusals (gathered on its thread) into the events the model is told."""
         while self.proxy is not None and not self.proxy.refusals.empty():
             note = self.allow_list.message(self.proxy.refusals.get_nowait())
-            if note not in self._events:
+            if not any(note in event for event in self._events):  # a redirect's note may hold it already
                 self._events.append(note)
 
     async def _block_socket(self, socket: WebSocketRoute) -> None:
@@ -452,9 +456,9 @@ class BrowserEnvironment:
         pages = [p for p in self.context.pages if not p.is_closed()]
         tabs = "; ".join(f"{i + 1}: {p.url}{' (current)' if p is page else ''}" for i, p in enumerate(pages))
         text = f"tabs: {tabs}"
-        self._note_refusals()
-        if self._events:
-            text += f"\nevents: {self._take_events()}"
+        events = self._take_events()
+        if events:
+            text += f"\nevents: {events}"
         return Observation(
             screenshot=Screenshot.from_png(png), screen=screen, url=page.url, text=text, cursor=self._cursor
         )
@@ -471,14 +475,6 @@ class BrowserEnvironment:
         if self._dead is not None or self._page.is_closed():
             return None
         return await target_at(self._page, x, y, timeout_s=min(self.timeout_s, 5.0))
-
-    async def focused_input_type(self) -> str | None:
-        """The focused field's kind ("password", "text", "textarea"...); "hidden" when the page hides
-        it from the adapter; None when no text field has focus or the page cannot say."""
-        target = await self.focused_target()
-        if target is None:
-            return None
-        return "hidden" if target.hidden else target.field
 
     async def element_at(self, x: float, y: float) -> str | None:
         """A short description of the element at a point (see browser_element), for the locate cache."""
@@ -497,6 +493,8 @@ class BrowserEnvironment:
         screen = await _screen(page) if action.positional else None
         if screen is not None:
             check_on_screen(action, screen)
+        if action.type in SETTLED:
+            await self._ensure_signals()
         watch = ActionWatch(page, self.context) if action.type in SETTLED else None
         try:
             try:

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from playwright.async_api import Page
 
 ELEMENT_AT_JS = """([px, py]) => {
-  let x = px, y = py, root = document, el = document.elementFromPoint(x, y);
+  let x = px, y = py, el = document.elementFromPoint(x, y);
   for (let depth = 0; el && depth < 8; depth++) {
     if (el.shadowRoot) {
       const inner = el.shadowRoot.elementFromPoint(x, y);
@@ -26,8 +26,10 @@ ELEMENT_AT_JS = """([px, py]) => {
       let doc = null;
       try { doc = el.contentDocument; } catch (e) {}
       if (!doc) break;  // a cross-origin frame: the frame itself is what is there
-      const r = el.getBoundingClientRect();
-      x -= r.left; y -= r.top;
+      // the frame's own viewport starts inside its border and padding (as in browser_target)
+      const r = el.getBoundingClientRect(), s = getComputedStyle(el);
+      x -= r.left + el.clientLeft + parseFloat(s.paddingLeft);
+      y -= r.top + el.clientTop + parseFloat(s.paddingTop);
       const inner = doc.elementFromPoint(x, y);
       if (!inner) break;
       el = inner;

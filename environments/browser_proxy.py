@@ -38,8 +38,9 @@ def _strip_hop_by_hop(lines: list[bytes]) -> list[bytes]:
 
 
 def _host_port(authority: str, default_port: int) -> tuple[str, int] | None:
-    parts = urlsplit("//" + authority)
+    """(host, port) of an authority; None when it is malformed (a bad port, an unclosed `[`)."""
     try:
+        parts = urlsplit("//" + authority)
         port = parts.port or default_port
     except ValueError:
         return None
@@ -225,7 +226,10 @@ class AllowListProxy:
         writer: asyncio.StreamWriter,
     ) -> None:
         """A plain-HTTP request in absolute form: relay it, and its response, over a fresh connection."""
-        parts = urlsplit(target)
+        try:
+            parts = urlsplit(target)
+        except ValueError:  # malformed (an unclosed `[`): answered 400 below
+            parts = urlsplit("")
         upstream = await self._upstream(
             _host_port(parts.netloc, 80) if parts.scheme == "http" else None, writer
         )

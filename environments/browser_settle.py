@@ -154,11 +154,12 @@ class ActionWatch:
         navigating = bool(signals.get("navigation")) or self.navigation_request is not None
         if navigating and not self.committed.is_set():
             await self._wait_commit(timeout_s)
-        if self.committed.is_set():
+        # framenavigated fires for same-document changes too (pushState, a hash): not a navigation here
+        navigated = navigating and self.committed.is_set()
+        if navigated:
             self.waited.append("navigation")
-            page = self.page
             with contextlib.suppress(Exception):  # a slow load is for observe() to report, not to fail on
-                await page.wait_for_load_state("load", timeout=timeout_s * 1000)
+                await self.page.wait_for_load_state("load", timeout=timeout_s * 1000)
         for signal, event, name in (
             ("window", self.new_page, "new tab"),
             ("chooser", self.chooser, "file chooser"),
@@ -167,7 +168,7 @@ class ActionWatch:
                 self.waited.append(name)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(event.wait(), new_page_s)
-        if network_idle_s > 0 and not self.committed.is_set():
+        if network_idle_s > 0 and not navigated:
             await self._wait_requests(signals, timeout_s, network_idle_s)
 
     async def _wait_requests(self, signals: dict[str, int], timeout_s: float, cap_s: float) -> None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from anyres_agent.environments.base import Target
 
 if TYPE_CHECKING:
-    from playwright.async_api import CDPSession, ElementHandle, Frame, Page
+    from playwright.async_api import CDPSession, Frame, Page
 
 MAX_TEXT = 120  # characters of an element's text kept in its description
 MAX_DEPTH = 8  # frames and closed shadow roots followed down, at most
@@ -54,8 +54,8 @@ DESCRIBE_JS = r"""(el, focus) => {
     .includes(el.tagName.toLowerCase());
   const opaque = host && !el.shadowRoot && !focusable
     && (focus || (el.children.length === 0 && !el.innerText.trim()));
-  return {role, text: text.slice(0, 120), field, opaque, frame: tag === 'iframe' || tag === 'frame'};
-}"""
+  return {role, text: text.slice(0, MAX_TEXT), field, opaque, frame: tag === 'iframe' || tag === 'frame'};
+}""".replace("MAX_TEXT", str(MAX_TEXT))
 
 DEEPEST_FOCUS_JS = """(start) => {
   let el = start || document.activeElement;
@@ -78,11 +78,16 @@ DEEPEST_POINT_JS = """([x, y]) => {
 }"""
 
 
-# The common cases in one round trip: the element under a point, or with the focus, described at once.
-# Only a frame or a possible closed root (rare) takes the slower walk with element handles.
+# The common cases in one round trip: the element under a point, or with the focus, described at once
+# (for a point, with where a frame there starts). Only a frame (entered through its element's handle)
+# or a possible closed root (read through the DevTools protocol) takes a slower way.
 POINT_DESCRIBED_JS = f"""([x, y]) => {{
   const found = ({DEEPEST_POINT_JS})([x, y]);
-  return found === null ? null : ({DESCRIBE_JS})(found.el, false);
+  return found === null ? null : {{...({DESCRIBE_JS})(found.el, false), left: found.left, top: found.top}};
+}}"""
+POINT_ELEMENT_JS = f"""([x, y]) => {{
+  const found = ({DEEPEST_POINT_JS})([x, y]);
+  return found === null ? null : found.el;
 }}"""
 FOCUS_DESCRIBED_JS = f"""() => {{
   const el = ({DEEPEST_FOCUS_JS})(null);
@@ -95,13 +100,11 @@ def _simple(described: Any) -> bool:
     return isinstance(described, dict) and not described["frame"] and not described["opaque"]
 
 
-def _target(found: dict[str, Any] | None, location: str, *, hidden: bool = False) -> Target | None:
+def _target(found: dict[str, Any] | None, location: str) -> Target | None:
     if not found:
         return None
     words = f' "{found["text"]}"' if found.get("text") else ""
-    return Target(
-        description=f"{found['role']}{words}", field=found.get("field"), location=location, hidden=hidden
-    )
+    return Target(description=f"{found['role']}{words}", field=found.get("field"), location=location)
 
 
 async def _describe_by_protocol(session: CDPSession, object_id: str, *, focus: bool) -> dict[str, Any] | None:
@@ -171,9 +174,15 @@ async def _closed_focus(frame: Frame, page: Page, role: str) -> Target | None:
         await session.detach()
 
 
-async def _child_frame(element: ElementHandle, frame: Frame, depth: int) -> Frame | Target:
-    """The frame an iframe element holds, or a hidden target when it cannot be entered."""
-    child = await element.content_frame()
+async def _child_frame(frame: Frame, script: str, argument: Any, depth: int) -> Frame | Target:
+    """The frame held by the iframe element `script` finds in `frame`, or a hidden target when it
+    cannot be entered. The element's handle is released at once."""
+    handle = await frame.evaluate_handle(script, argument)
+    try:
+        element = handle.as_element()
+        child = None if element is None else await element.content_frame()
+    finally:
+        await handle.dispose()
     if child is None or depth >= MAX_DEPTH:
         return Target(description="a frame the adapter cannot enter", location=frame.url, hidden=True)
     return child
@@ -183,17 +192,10 @@ async def _focus_in(frame: Frame, page: Page, depth: int) -> Target | None:
     quick = await frame.evaluate(FOCUS_DESCRIBED_JS)
     if quick is None or _simple(quick):
         return _target(quick, frame.url)
-    handle = await frame.evaluate_handle(DEEPEST_FOCUS_JS, None)
-    element = handle.as_element()
-    if element is None:
-        return None
-    described = await element.evaluate(DESCRIBE_JS, True)
-    if described and described["frame"]:
-        child = await _child_frame(element, frame, depth)
+    if quick["frame"]:
+        child = await _child_frame(frame, DEEPEST_FOCUS_JS, None, depth)
         return child if isinstance(child, Target) else await _focus_in(child, page, depth + 1)
-    if described and described["opaque"]:
-        return await _closed_focus(frame, page, described["role"])
-    return _target(described, frame.url)
+    return await _closed_focus(frame, page, quick["role"])
 
 
 async def _closed_point(frame: Frame, page: Page, x: float, y: float, role: str) -> Target | None:
@@ -214,23 +216,12 @@ async def _point_in(frame: Frame, page: Page, x: float, y: float, depth: int) ->
     quick = await frame.evaluate(POINT_DESCRIBED_JS, [x, y])
     if quick is None or _simple(quick):
         return _target(quick, frame.url)
-    handle = await frame.evaluate_handle(DEEPEST_POINT_JS, [x, y])
-    if await handle.evaluate("found => found === null"):
-        return None
-    element: ElementHandle | None = (await handle.get_property("el")).as_element()
-    if element is None:
-        return None
-    described = await element.evaluate(DESCRIBE_JS, False)
-    if described and described["frame"]:
-        child = await _child_frame(element, frame, depth)
+    if quick["frame"]:
+        child = await _child_frame(frame, POINT_ELEMENT_JS, [x, y], depth)
         if isinstance(child, Target):
             return child
-        left = await (await handle.get_property("left")).json_value()
-        top = await (await handle.get_property("top")).json_value()
-        return await _point_in(child, page, x - left, y - top, depth + 1)
-    if described and described["opaque"]:
-        return await _closed_point(frame, page, x, y, described["role"])
-    return _target(described, frame.url)
+        return await _point_in(child, page, x - quick["left"], y - quick["top"], depth + 1)
+    return await _closed_point(frame, page, x, y, quick["role"])
 
 
 async def focused_target(page: Page, *, timeout_s: float = 5.0) -> Target | None:

@@ -6,7 +6,8 @@ Capture is the raw mss grab and nothing else: the BGRX -> RGB conversion runs on
 for the image. The grab (a shared-memory copy: 1.5-3 ms at 1920x1080, 9 ms at 4K) and XTest input
 run inline on the caller's thread: the hop to a worker thread and back cost 0.4 ms each way after the
 machine sat idle while the model thought, more than the XTest calls themselves. mss guards its
-connection with its own lock. pyautogui, which sleeps between events, runs on a worker thread.
+connection with its own lock. pyautogui, which sleeps between events, and the window reads behind
+target_at/focused_target (several X round trips) run on one worker thread.
 Frames of the same size come every step, so Pillow is told to keep a few freed image blocks instead
 of handing them back to the OS and faulting fresh pages in for the next frame (4 ms a 1080p frame).
 """
@@ -69,7 +70,7 @@ class DesktopEnvironment:
         self.display = display or os.environ.get("DISPLAY") if linux else None
         if linux and not self.display:
             raise DeviceUnavailableError(NO_DISPLAY)
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="desktop-pyautogui")
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="desktop-worker")
         self._closed = False
         keep_image_blocks()
         try:
@@ -138,9 +139,9 @@ class DesktopEnvironment:
         backend = getattr(self, "input", None)
         if isinstance(backend, XTestInput):
             backend.close()
+        self._executor.shutdown(wait=True)  # a window read in flight ends before its connection closes
         if getattr(self, "_windows", None) is not None:
             self._windows.close()
-        self._executor.shutdown(wait=True)
 
     async def close(self) -> None:
         self.close_now()
@@ -155,21 +156,27 @@ class DesktopEnvironment:
             self._windows = WindowReader(self.display)
         return self._windows
 
+    async def _read_window(self, read: Callable[[Any], Target | None]) -> Target | None:
+        """`read(reader)` on the worker thread (X round trips stay off the event loop, one at a time);
+        None without X11 or when it fails: a hint for a guard never fails a step."""
+
+        def work() -> Target | None:
+            reader = self._window_reader()
+            return None if reader is None else read(reader)
+
+        try:
+            return await self._call(work)
+        except Exception:
+            return None
+
     async def target_at(self, x: int, y: int) -> Target | None:
         """The named window under (x, y) (X11 names windows, not buttons); None where unknown."""
-        try:
-            reader = self._window_reader()
-            return None if reader is None else reader.at(x + self.offset[0], y + self.offset[1])
-        except Exception:  # a hint for a guard: never fails a step
-            return None
+        left, top = self.offset
+        return await self._read_window(lambda reader: reader.at(x + left, y + top))
 
     async def focused_target(self) -> Target | None:
         """The window with the keyboard focus; its fields' kinds are not known on X11."""
-        try:
-            reader = self._window_reader()
-            return None if reader is None else reader.focused()
-        except Exception:
-            return None
+        return await self._read_window(lambda reader: reader.focused())
 
     def grab(self) -> Any:
         """The raw mss grab of the region (BGRX); what observe() is built on."""

@@ -11,7 +11,6 @@ GetInputFocus) and https://specifications.freedesktop.org/wm-spec/latest/ (_NET_
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from anyres_agent.environments.base import Target
@@ -20,7 +19,8 @@ MAX_DEPTH = 16
 
 
 class WindowReader:
-    """A private X connection for reading window names (never used for input)."""
+    """A private X connection for reading window names (never used for input). Not thread-safe: the
+    desktop adapter calls it from its single worker thread only."""
 
     def __init__(self, display: str | None) -> None:
         from Xlib.display import Display
@@ -29,7 +29,6 @@ class WindowReader:
         self.root = self.conn.screen().root
         self._net_wm_name = self.conn.intern_atom("_NET_WM_NAME")
         self._utf8 = self.conn.intern_atom("UTF8_STRING")
-        self._lock = threading.Lock()
 
     def close(self) -> None:
         self.conn.close()
@@ -50,25 +49,23 @@ class WindowReader:
 
     def at(self, x: int, y: int) -> Target | None:
         """The top-most named window under the root point (x, y)."""
-        with self._lock:
-            window = self.root
-            for _ in range(MAX_DEPTH):
-                child = window.translate_coords(self.root, x, y).child
-                if not child:
-                    return None
-                if self._name(child):
-                    return self._target(child)
-                window = child
-            return None
+        window = self.root
+        for _ in range(MAX_DEPTH):
+            child = window.translate_coords(self.root, x, y).child
+            if not child:
+                return None
+            if self._name(child):
+                return self._target(child)
+            window = child
+        return None
 
     def focused(self) -> Target | None:
         """The window with the input focus, or its nearest named ancestor."""
-        with self._lock:
-            window = self.conn.get_input_focus().focus
-            for _ in range(MAX_DEPTH):
-                if not hasattr(window, "get_wm_name") or window == self.root:
-                    return None
-                if self._name(window):
-                    return self._target(window)
-                window = window.query_tree().parent
-            return None
+        window = self.conn.get_input_focus().focus
+        for _ in range(MAX_DEPTH):
+            if not hasattr(window, "get_wm_name") or window == self.root:
+                return None
+            if self._name(window):
+                return self._target(window)
+            window = window.query_tree().parent
+        return None

@@ -67,13 +67,19 @@ def test_typing_unicode_and_keys_reach_the_focused_input(run: Run, browser: Any,
 
 def test_the_focused_fields_kind_is_reported_for_the_risk_guard(run: Run, browser: Any, site: Site) -> None:
     env = open_env(run, browser, site.url("/login.html"))
+
+    def field() -> str | None:
+        """The focused field's kind; "hidden" when the page hides it; None when no field has focus."""
+        target = run(env.focused_target())
+        return None if target is None else "hidden" if target.hidden else target.field
+
     try:
-        assert run(env.focused_input_type()) is None  # nothing focused yet
+        assert field() is None  # nothing focused yet
         kinds = {}
         for selector in ("#user", "#pass", "#note", "#rich", "#go"):
             x, y = centre(run, env, selector)
             run(env.execute(Click(x=x, y=y)))
-            kinds[selector] = run(env.focused_input_type())
+            kinds[selector] = field()
         assert kinds == {
             "#user": "text",
             "#pass": "password",
@@ -82,10 +88,10 @@ def test_the_focused_fields_kind_is_reported_for_the_risk_guard(run: Run, browse
             "#go": None,
         }
         run(env.execute(Click(x=400, y=45)))  # the password field inside the same-origin iframe
-        assert run(env.focused_input_type()) == "password"
+        assert field() == "password"
     finally:
         run(env.close())
-    assert run(env.focused_input_type()) is None  # a closed page is "unknown", never an error
+    assert run(env.focused_target()) is None  # a closed page is "unknown", never an error
 
 
 def test_scroll_moves_the_page_by_the_asked_pixels(run: Run, browser: Any, site: Site) -> None:
