@@ -67,6 +67,14 @@ def _where(target: Target | None) -> tuple[str, str | None]:
     return (target.description, target.location)
 
 
+async def read_target(ctx: RunContext, action: Action) -> Target | None:
+    """What `action` lands on, read from the device now, its words masked (they reach records and people)."""
+    target = await target_of(ctx.env, action)
+    if target is None:
+        return None
+    return target.model_copy(update={"description": ctx.secrets.mask(target.description)})
+
+
 async def recheck_approvals(step: StepRecord, ctx: RunContext) -> list[PlannedAction]:
     """Read again what each approved risky action would hit; where it changed, the action goes back to
     pending with a reason naming the new target. Returns the actions sent back."""
@@ -74,9 +82,7 @@ async def recheck_approvals(step: StepRecord, ctx: RunContext) -> list[PlannedAc
     for planned in step.actions:
         if planned.executed or planned.risk is None or planned.decision != "approved":
             continue
-        now = await target_of(ctx.env, planned.action)
-        if now is not None:
-            now = now.model_copy(update={"description": ctx.secrets.mask(now.description)})
+        now = await read_target(ctx, planned.action)
         if _where(now) == _where(planned.target):
             continue
         was = str(planned.target) if planned.target is not None else "nothing readable"
@@ -89,6 +95,14 @@ async def recheck_approvals(step: StepRecord, ctx: RunContext) -> list[PlannedAc
         changed.append(planned)
     ctx.rechecked = step.index
     return changed
+
+
+async def recheck_if_resumed(step: StepRecord, ctx: RunContext) -> bool:
+    """Before acting in a process that never saw this screen (a resumed checkpoint), read the approved
+    targets again, once per step: True when one changed and the step must go back to confirm."""
+    if ctx.observation is not None or ctx.rechecked == step.index:
+        return False
+    return bool(await recheck_approvals(step, ctx))
 
 
 def apply_decision(
@@ -132,24 +146,26 @@ def apply_decision(
         )
 
 
-async def _policy_decision(state: RunState, ctx: RunContext, request: ConfirmationRequest) -> Decision:
+async def _policy_decision(
+    state: RunState, ctx: RunContext, request: ConfirmationRequest, target: Target | None
+) -> Decision:
     """What the configured policy answers; `--yes` never approves typing a secret on a host the user
-    did not name (the secret's own domains or the allow-list)."""
+    did not name (the secret's own domains or the allow-list). `target`: what the guard read the
+    action lands on."""
     policy, ask = ctx.config.confirm, ctx.confirm
-    if policy == "reject" or (ask is None and policy == "ask"):
-        return Decision.reject("declined by policy" if policy == "reject" else "no one to ask")
+    if policy == "reject":
+        return Decision.reject("declined by policy")
+    if policy == "ask":
+        return Decision.reject("no one to ask") if ask is None else await call_maybe_async(ask, request)
     text = getattr(request.action, "text", "") if request.action.type == "type" else ""
-    if policy == "approve" and ctx.secrets.mentions_secret(text):
-        target = await target_of(ctx.env, request.action)
+    if ctx.secrets.mentions_secret(text):
         scope = secret_scope(state, ctx, target.location if target is not None else None)
         if not ctx.secrets.explicitly_allowed(text, scope):
             return Decision.reject(
                 "--yes does not approve typing a secret on a host you did not allow: scope the secret "
                 "(NAME@example.com=value in the secrets file) or pass --allow-domain, or confirm it yourself"
             )
-    if policy == "approve" or ask is None:
-        return Decision.approve("approved by policy (--yes)")
-    return await call_maybe_async(ask, request)
+    return Decision.approve("approved by policy (--yes)")
 
 
 async def confirm(state: RunState, ctx: RunContext) -> RunState:
@@ -158,21 +174,23 @@ async def confirm(state: RunState, ctx: RunContext) -> RunState:
     step = state.step
     assert step is not None
     start = time.perf_counter()
+    asks_person = ctx.config.confirm == "ask" and ctx.confirm is not None  # the screen may change meanwhile
     for round_ in range(MAX_RECHECKS + 1):
-        asked_person = False
-        for request in pending_confirmations(state):
-            if round_ == MAX_RECHECKS:
+        last = round_ == MAX_RECHECKS
+        # the requests follow the pending actions in order, and each answer resolves the first one left
+        pending = [p for p in step.actions if p.decision == "pending"]
+        for planned, request in zip(pending, pending_confirmations(state), strict=True):
+            if last:
                 decision = Decision.reject("the screen kept changing while the user was asked")
             else:
-                decision = await _policy_decision(state, ctx, request)
-                asked_person = ctx.config.confirm == "ask" and ctx.confirm is not None
+                decision = await _policy_decision(state, ctx, request, planned.target)
             apply_decision(state, decision, ctx.secrets.mask_action)
             await ctx.emit(
                 StepEvent(kind="guard", step=step.index, message=f"{request.description}: {decision.verdict}")
             )
             if state.status != "running":
                 return state
-        if not asked_person or not await recheck_approvals(step, ctx):
+        if last or not (asks_person and pending) or not await recheck_approvals(step, ctx):
             break
     step.timings["confirm"] = time.perf_counter() - start
     state.phase = "act"

@@ -39,9 +39,13 @@ def prompt_extras(env: object, configured: Iterable[str] = ()) -> frozenset[str]
     prompt of every family is its official template, byte for byte; each extra line is opt-in."""
     hint = getattr(env, "prompt_extras", None)
     wanted = set(hint() if hint is not None else ()) | set(configured)
+    return frozenset(wanted) & doable_actions(env)
+
+
+def doable_actions(env: object) -> frozenset[str]:
+    """What a run on `env` can do: the device's own actions and the loop's (finish, answer, call_user)."""
     supported = getattr(env, "supported_actions", None)
-    doable = set(supported() if supported is not None else ()) | set(LOOP_ACTIONS)
-    return frozenset(wanted & doable)
+    return frozenset(supported() if supported is not None else ()) | LOOP_ACTIONS
 
 
 async def _ask(env: object, name: str, *args: int) -> Target | None:

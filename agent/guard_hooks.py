@@ -31,7 +31,8 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 from pydantic import BaseModel, ConfigDict
 
 from anyres_agent.agent.confirmation import secret_scope
-from anyres_agent.agent.guards import LOOP_ACTIONS, GuardDecision, assess_risk
+from anyres_agent.agent.env_hints import doable_actions
+from anyres_agent.agent.guards import GuardDecision, assess_risk
 from anyres_agent.environments.base import Target
 from anyres_agent.tools import Action
 
@@ -185,7 +186,7 @@ class SupportedActionsGuard:
         action = check.action
         if action.type == "tool":
             return None if action.name in ctx.tools else GuardVerdict.deny(f"no tool named {action.name!r}")
-        if action.type in frozenset(ctx.env.supported_actions()) | LOOP_ACTIONS | {"wait"}:
+        if action.type in doable_actions(ctx.env) or action.type == "wait":  # the loop waits itself
             return None
         return GuardVerdict.deny(f"this {getattr(ctx.env, 'name', 'device')} cannot {action.type}")
 
@@ -247,8 +248,9 @@ async def judge(state: RunState, ctx: RunContext, guards: Sequence[Guard]) -> li
     for index, planned in enumerate(step.actions):
         worst = GuardVerdict.allow()
         asks: list[str] = []
+        check = GuardCheck(planned.action, index, step, state, ctx, ctx.observation)
         for guard in guards:
-            verdict = await _ask(guard, GuardCheck(planned.action, index, step, state, ctx, ctx.observation))
+            verdict = await _ask(guard, check)
             if verdict is None or (verdict.kind == "allow" and not verdict.reason):
                 continue
             decided.append((guard.name, verdict))

@@ -23,14 +23,14 @@ from anyres_agent.agent.confirmation import (
     apply_decision,
     confirm,
     pending_confirmations,
-    recheck_approvals,
+    read_target,
+    recheck_if_resumed,
     secret_scope,
 )
-from anyres_agent.agent.env_hints import focused_target, option_notes, prompt_extras, target_of
-from anyres_agent.agent.guard_hooks import default_guards, judge
+from anyres_agent.agent.env_hints import doable_actions, focused_target, option_notes, prompt_extras
+from anyres_agent.agent.guard_hooks import as_guards, judge
 from anyres_agent.agent.guards import (
     KEYWORD_CHECKED,
-    LOOP_ACTIONS,
     GuardDecision,
     budget_exhausted,
     budget_warning,
@@ -141,7 +141,7 @@ async def think(state: RunState, ctx: RunContext) -> RunState:
     step.frame = asdict(frame)
     history = HistoryPolicy.of(config).select(state.history, ctx.images, ctx.history_text)
     context, notes = _context_notes(state, ctx), _step_notes(state, ctx)
-    actions = frozenset(ctx.env.supported_actions()) | LOOP_ACTIONS
+    actions = doable_actions(ctx.env)
     extras = prompt_extras(ctx.env, config.extra_actions)
     tools = ctx.tools
     step.timings["prepare"] = time.perf_counter() - start
@@ -251,12 +251,8 @@ async def guard(state: RunState, ctx: RunContext) -> RunState:
     # what each action lands on is read from the device first (the guards judge it, the record keeps it)
     for planned in step.actions:
         if planned.action.type in KEYWORD_CHECKED:
-            target = await target_of(ctx.env, planned.action)
-            if target is not None:
-                target = target.model_copy(update={"description": ctx.secrets.mask(target.description)})
-            planned.target = target
-    guards = ctx.guards if ctx.guards is not None else default_guards()
-    for name, verdict in await judge(state, ctx, guards):
+            planned.target = await read_target(ctx, planned.action)
+    for name, verdict in await judge(state, ctx, as_guards(ctx.guards)):
         await ctx.emit(StepEvent(kind="guard", step=step.index, message=f"{name}: {verdict.reason}"))
     step.timings["guard"] = time.perf_counter() - start
     if state.status == "running":
@@ -272,7 +268,7 @@ async def act(state: RunState, ctx: RunContext) -> RunState:
     step = state.step
     assert step is not None
     start = time.perf_counter()
-    if ctx.observation is None and ctx.rechecked != step.index and await recheck_approvals(step, ctx):
+    if await recheck_if_resumed(step, ctx):
         state.phase = "confirm"  # resumed in a process that never saw this screen, and it changed
         return state
     await ctx.flush()  # the previous step is on disk before this one changes the world
@@ -421,19 +417,18 @@ async def run_step(
         return await STEPS[phase](state, ctx)
     except passthrough:
         raise
-    except RecordingError as error:  # the run stops: going on unrecorded would lose what happens next
-        message = ctx.secrets.mask(f"recording failed: {error}")
-        if phase == "record":
-            state.status, state.reason, state.phase = "error", message, "done"
-        else:
-            state.end("error", message)
-        return state
     except Exception as error:
-        message = ctx.secrets.mask(f"{type(error).__name__}: {error}")
-        if phase == "record":  # recording itself failed: do not loop on it
-            state.status, state.reason, state.phase = "error", f"recording failed: {message}", "done"
+        # a recording failure stops the run: going on unrecorded would lose what happens next
+        if isinstance(error, RecordingError):
+            reason = ctx.secrets.mask(f"recording failed: {error}")
         else:
-            state.end("error", f"unexpected error in {phase}: {message}")
+            message = ctx.secrets.mask(f"{type(error).__name__}: {error}")
+            where = "recording failed" if phase == "record" else f"unexpected error in {phase}"
+            reason = f"{where}: {message}"
+        if phase == "record":  # recording itself failed: do not loop on it
+            state.status, state.reason, state.phase = "error", reason, "done"
+        else:
+            state.end("error", reason)
         return state
 
 

@@ -30,8 +30,5 @@ def model_image(shot: Screenshot, frame: Frame, encoder: PngEncoder) -> LazyImag
             f"{frame.image_width}x{frame.image_height}; build the frame from this screenshot"
         )
     size = (frame.resized_width, frame.resized_height)
-    if frame.unchanged or frame.padded:
-        return LazyImage(
-            lambda: prepare_screenshot(shot.image, frame), size, png=lambda: shot.rgb_png(size, encoder)
-        )
-    return LazyImage(lambda: prepare_screenshot(shot.image, frame), size)
+    png = (lambda: shot.rgb_png(size, encoder)) if frame.unchanged or frame.padded else None
+    return LazyImage(lambda: prepare_screenshot(shot.image, frame), size, png=png)

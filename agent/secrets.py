@@ -195,10 +195,14 @@ class SecretStore:
         key = self._key(name)
         return None if key is None else self._values[key]
 
-    def domains_for(self, name: str) -> tuple[str, ...] | None:
+    def _allow_list(self, name: str) -> DomainAllowList | None:
         """The hosts secret `name` is scoped to, or None when it has no list of its own."""
         key = self._key(name)
-        scope = self._domains.get(key) if key is not None else None
+        return self._domains.get(key) if key is not None else None
+
+    def domains_for(self, name: str) -> tuple[str, ...] | None:
+        """The hosts secret `name` is scoped to, or None when it has no list of its own."""
+        scope = self._allow_list(name)
         return scope.domains if scope is not None else None
 
     def refusal(self, text: str, scope: SecretScope) -> str | None:
@@ -214,8 +218,7 @@ class SecretStore:
                     f"(the task names: {shown}); it was not typed"
                 )
         for name in names:
-            domains = self.domains_for(name)
-            allow = DomainAllowList(domains) if domains is not None else scope.allow_list
+            allow = self._allow_list(name) or scope.allow_list
             if allow is None or not allow.active:
                 continue
             host = _host(scope.location)
@@ -231,8 +234,8 @@ class SecretStore:
         """Whether every secret in `text` goes to a host the user named (its own domains or the
         allow-list): what `--yes` needs before it may approve typing a secret."""
         for name in placeholders_in(text):
-            allow = self.domains_for(name) or (scope.allow_list.domains if scope.allow_list else None)
-            if not allow:
+            allow = self._allow_list(name) or scope.allow_list
+            if allow is None or not allow.domains:
                 return False
         return self.refusal(text, scope) is None
 

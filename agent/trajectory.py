@@ -49,15 +49,17 @@ THUMB_MAX_WIDTH = 1024
 THUMB_QUALITY = 70
 
 
-def thumbnail_jpeg(image: Image.Image) -> bytes:
-    """A screenshot scaled down to THUMB_MAX_WIDTH as JPEG, what the report embeds. Bilinear with a
+def thumbnail_jpeg(
+    image: Image.Image, max_width: int = THUMB_MAX_WIDTH, quality: int = THUMB_QUALITY
+) -> bytes:
+    """A screenshot scaled down to `max_width` as JPEG, what the report embeds. Bilinear with a
     reducing gap: a third of Lanczos' time on a 1080p frame, and a report thumbnail shows no difference."""
     rgb = image if image.mode == "RGB" else image.convert("RGB")
-    if rgb.width > THUMB_MAX_WIDTH:
-        size = (THUMB_MAX_WIDTH, max(1, round(rgb.height * THUMB_MAX_WIDTH / rgb.width)))
+    if rgb.width > max_width:
+        size = (max_width, max(1, round(rgb.height * max_width / rgb.width)))
         rgb = rgb.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
     buffer = io.BytesIO()
-    rgb.save(buffer, format="JPEG", quality=THUMB_QUALITY)
+    rgb.save(buffer, format="JPEG", quality=quality)
     return buffer.getvalue()
 
 
@@ -234,21 +236,22 @@ class Trajectory(BaseModel):
     gaps: dict[int, str] = Field(default_factory=dict, description="step index -> why it is missing")
     run_problem: str | None = Field(None, description="why run.json could not be read")
 
-    def screenshot_path(self, step: StepRecord) -> Path | None:
-        """The step's screenshot, only inside the record folder: a path that leads out (`..`, an
-        absolute path, a link) is refused, so a tampered step file cannot embed another file."""
-        if not step.screenshot:
-            return None
+    def _inside(self, relative: str) -> Path | None:
+        """`relative` resolved within the record folder, or None when it leads out (`..`, an absolute
+        path, a link): a tampered step file cannot embed another file."""
         root = self.root.resolve()
-        path = (root / step.screenshot).resolve()
+        path = (root / relative).resolve()
         return path if path.is_relative_to(root) else None
+
+    def screenshot_path(self, step: StepRecord) -> Path | None:
+        """The step's screenshot, only inside the record folder."""
+        return self._inside(step.screenshot) if step.screenshot else None
 
     def thumbnail_path(self, step: StepRecord) -> Path | None:
         """The thumbnail written as the step landed, when there is one (older folders have none); a
         link leading out of the record folder does not count."""
-        root = self.root.resolve()
-        path = (root / TrajectoryRecorder.thumbnail_name(step.index)).resolve()
-        return path if step.screenshot and path.is_relative_to(root) and path.is_file() else None
+        path = self._inside(TrajectoryRecorder.thumbnail_name(step.index)) if step.screenshot else None
+        return path if path is not None and path.is_file() else None
 
 
 class TrajectoryError(ValueError):

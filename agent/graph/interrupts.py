@@ -23,7 +23,6 @@ payload saying what was wrong and what is accepted.
 from __future__ import annotations
 
 import base64
-import io
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
@@ -32,6 +31,7 @@ from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from anyres_agent.agent.guards import ConfirmationRequest, Decision
+from anyres_agent.agent.trajectory import thumbnail_jpeg
 from anyres_agent.tools import ACTIONS_BY_NAME, Action, ToolCall
 from anyres_agent.tools.schema import InvalidActionError, action_from_call, parameters_schema, parse_action
 
@@ -163,13 +163,8 @@ def confirmation_payload(
 
 def screenshot_data_url(image: Image.Image) -> str:
     """The screen as a JPEG data URL, at most SCREENSHOT_WIDTH wide (call it off the event loop)."""
-    picture = image.convert("RGB")
-    if picture.width > SCREENSHOT_WIDTH:
-        height = max(1, round(picture.height * SCREENSHOT_WIDTH / picture.width))
-        picture = picture.resize((SCREENSHOT_WIDTH, height), Image.Resampling.LANCZOS)
-    buffer = io.BytesIO()
-    picture.save(buffer, format="JPEG", quality=80)
-    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    jpeg = thumbnail_jpeg(image, max_width=SCREENSHOT_WIDTH, quality=80)
+    return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
 
 
 def interrupt_confirm(

@@ -22,21 +22,21 @@ namespace.)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.config import get_stream_writer
 
-from anyres_agent.agent.graph.prebuilt import GUI_RECURSION_LIMIT, NodeLike, build_gui_graph, has_checkpointer
-from anyres_agent.agent.graph.registry import SessionFactory, SessionRegistry, as_registry, thread_id_of
-from anyres_agent.agent.graph.state import GuiResult
-
-
-def _get(state: Any, key: str) -> Any:
-    if isinstance(state, Mapping):
-        return state.get(key)
-    return getattr(state, key, None)
+from anyres_agent.agent.graph.prebuilt import (
+    GUI_RECURSION_LIMIT,
+    NodeLike,
+    build_gui_graph,
+    device_of,
+    has_checkpointer,
+)
+from anyres_agent.agent.graph.registry import SessionFactory, SessionRegistry, as_registry
+from anyres_agent.agent.graph.state import GuiResult, state_value
 
 
 class GuiAgentNode:
@@ -71,10 +71,10 @@ class GuiAgentNode:
 
     def next_task(self, state: Any) -> tuple[str, list[str] | None]:
         """The task this visit runs, and the subtasks left after it (None: the state has no list)."""
-        subtasks = _get(state, self.subtasks_key)
+        subtasks = state_value(state, self.subtasks_key)
         if subtasks:
             return str(subtasks[0]), list(subtasks[1:])
-        task = _get(state, self.task_key)
+        task = state_value(state, self.task_key)
         if not task:
             raise ValueError(
                 f"the GUI node found no task: set {self.task_key!r} or a non-empty {self.subtasks_key!r}"
@@ -89,7 +89,7 @@ class GuiAgentNode:
         # step under this node's task, and resumes there (input ignored) after an interrupt or a crash
         run_config: RunnableConfig = {**config, "recursion_limit": self.recursion_limit}
         chunk: Any
-        device = str(_get(state, "device_id") or thread_id_of(config))
+        device = device_of(state, config)
         async for mode, chunk in self.graph.astream(
             {"task": task, "device_id": device},
             run_config,
@@ -119,10 +119,10 @@ def route_subtasks(
     succeeded, else on to `done` (a failed screen task stops the job instead of blundering on)."""
 
     def route(state: Any) -> str:
-        result = _get(state, result_key)
+        result = state_value(state, result_key)
         if result is not None and result.get("status") != "success":
             return done
-        return node if _get(state, subtasks_key) else done
+        return node if state_value(state, subtasks_key) else done
 
     return route
 

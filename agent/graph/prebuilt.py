@@ -44,7 +44,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
-from anyres_agent.agent.confirmation import recheck_approvals
+from anyres_agent.agent.confirmation import recheck_if_resumed
 from anyres_agent.agent.graph.interrupts import interrupt_confirm, screenshot_data_url
 from anyres_agent.agent.graph.registry import (
     GuiSession,
@@ -55,7 +55,14 @@ from anyres_agent.agent.graph.registry import (
     run_settings,
     thread_id_of,
 )
-from anyres_agent.agent.graph.state import GuiGraphState, RunClaim, read_run, result_of, write_run
+from anyres_agent.agent.graph.state import (
+    GuiGraphState,
+    RunClaim,
+    read_run,
+    result_of,
+    state_value,
+    write_run,
+)
 from anyres_agent.agent.loop import RunState, StepEvent, run_step
 
 try:  # config keys with no public accessor: a graph-level durability default, "is there a checkpointer"
@@ -87,10 +94,10 @@ ROUTES = {
 }
 
 
-def device_of(state: GuiGraphState, config: RunnableConfig) -> str:
+def device_of(state: Any, config: RunnableConfig) -> str:
     """The device session a run uses: the state's `device_id` (set by the input, or by `start`), else
-    the thread id."""
-    return str(state.get("device_id") or thread_id_of(config))
+    the thread id. `state`: this graph's, or a parent graph's of any schema."""
+    return str(state_value(state, "device_id") or thread_id_of(config))
 
 
 def route_phase(state: GuiGraphState) -> str:
@@ -167,9 +174,7 @@ class GuiNodes:
         one changed, the run goes back to confirm and the person is asked about what is there now."""
         session, run, live = await self._open(state, config)
         assert run.step is not None, "act needs a step in flight"
-        ctx = live.context
-        resumed = ctx.observation is None and ctx.rechecked != run.step.index
-        if resumed and await recheck_approvals(run.step, ctx):
+        if await recheck_if_resumed(run.step, live.context):
             run.phase = "confirm"
             return Command(update=write_run(run), goto="confirm")
         claim = RunClaim(run_id=run.run_id, step=run.step.index, session=session.id)

@@ -103,6 +103,14 @@ def result_of(run: RunState, record_dir: str | None) -> GuiResult:
     )
 
 
+def state_value(state: Any, key: str) -> Any:
+    """`key` of a graph state: a mapping (a TypedDict schema) or an object with attributes (a dataclass
+    or pydantic schema); None when absent."""
+    if isinstance(state, Mapping):
+        return state.get(key)
+    return getattr(state, key, None)
+
+
 __all__ = [
     "GuiGraphState",
     "GuiJobState",
@@ -110,5 +118,6 @@ __all__ = [
     "RunClaim",
     "read_run",
     "result_of",
+    "state_value",
     "write_run",
 ]

@@ -188,31 +188,32 @@ class Locator:
         if entry is None:
             return None, entry, None, observation
         check = time.perf_counter()
-        stale = await self._stale(env, entry, observation)
+        distance, stale = await self._compare(env, entry, observation)
         if stale is not None:
             await asyncio.sleep(RECHECK_DELAY_S)
             observation = await env.observe()
-            stale = await self._stale(env, entry, observation)
+            distance, stale = await self._compare(env, entry, observation)
         timings["cache"] = time.perf_counter() - check
         if stale is not None:
             return None, entry, stale, observation
-        _, distance = self.cache.matches(entry, _hash_now(observation, entry.as_region(), entry.as_box()))
         target = Target(**entry.as_box().model_dump(), source="cache", distance=distance)
         return Located(target, observation, timings=timings), entry, None, observation
 
-    async def _stale(self, env: Environment, entry: CacheEntry, observation: Observation) -> Stale | None:
-        """Why the entry no longer holds, or None: the region must look the same, and the element at
-        the box's centre must be the one grounded there (where the device can tell). The hash alone
-        cannot tell two empty inputs apart."""
+    async def _compare(
+        self, env: Environment, entry: CacheEntry, observation: Observation
+    ) -> tuple[float, Stale | None]:
+        """How far the region is from the cached one, and why the entry no longer holds, or None: the
+        region must look the same, and the element at the box's centre must be the one grounded there
+        (where the device can tell). The hash alone cannot tell two empty inputs apart."""
         assert self.cache is not None
         same, distance = self.cache.matches(entry, _hash_now(observation, entry.as_region(), entry.as_box()))
         if not same:
-            return Stale(distance, f"region changed: {distance:.0%} of hash bits")
+            return distance, Stale(distance, f"region changed: {distance:.0%} of hash bits")
         if entry.element:
             now = await element_at(env, *entry.as_box().center)
             if now is not None and now != entry.element:
-                return Stale(distance, f"another element is there now: {now} (was {entry.element})")
-        return None
+                return distance, Stale(distance, f"another element is there now: {now} (was {entry.element})")
+        return distance, None
 
     async def locate(
         self,
