@@ -244,12 +244,17 @@ class Finish(_Action):
     message: str = Field("", max_length=100_000)
 
 
+TOOL_NAME_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
+"""A custom tool's name: lower-case snake case, at most 64 characters (every family can write it;
+ShowUI upper-cases its action words)."""
+
+
 class ToolCall(_Action):
     """A call of a custom tool the application registered (`tools.custom`): its handler runs it, not a
     device. The arguments were validated against the tool's own model when the answer was parsed."""
 
     type: Literal["tool"] = "tool"
-    name: str = Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")
+    name: str = Field(pattern=TOOL_NAME_PATTERN)
     arguments: dict[str, Any] = Field(default_factory=dict)
 
     def describe(self) -> str:
@@ -275,8 +280,9 @@ ACTION_TYPES: tuple[type[_Action], ...] = (
     CallUser,
     Answer,
     Finish,
-    ToolCall,
 )
+"""The built-in actions. ToolCall is in the `Action` union (runs and checkpoints hold it) but is no
+built-in: a custom tool is called by its own name, so "tool" is free as one."""
 
 Action = Annotated[
     Click

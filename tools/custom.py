@@ -28,11 +28,10 @@ from typing import Any, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
-from anyres_agent.tools.actions import ALL_ACTION_NAMES, ToolCall
+from anyres_agent.tools.actions import ALL_ACTION_NAMES, TOOL_NAME_PATTERN, ToolCall
 from anyres_agent.tools.schema import InvalidActionError, describe_validation_error, inline_refs
 
-TOOL_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-"""Lower-case snake case: every family can write it (ShowUI upper-cases its action words)."""
+TOOL_NAME = re.compile(TOOL_NAME_PATTERN)
 MAX_RESULT_CHARS = 4_000
 """A handler's result is fed back to the model as a note; a huge one would crowd out the task."""
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from anyres_agent.tools.actions import ACTIONS_BY_NAME, Action, _Action
+from anyres_agent.tools.actions import ACTIONS_BY_NAME, Action, ToolCall, _Action
 
 
 class InvalidActionError(ValueError):
@@ -20,6 +20,8 @@ class InvalidActionError(ValueError):
 
 
 _ACTION_ADAPTER: TypeAdapter[Action] = TypeAdapter(Action)
+_TAGS = frozenset(ACTIONS_BY_NAME) | {ToolCall.model_fields["type"].default}
+"""The `type` tags of the Action union: pydantic puts the tag first in an error's location."""
 
 
 def inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
@@ -75,7 +77,7 @@ def describe_validation_error(error: ValidationError, what: str) -> str:
     parts = []
     for item in error.errors():
         loc_parts = [str(p) for p in item["loc"]]
-        if loc_parts and loc_parts[0] in ACTIONS_BY_NAME:  # the discriminator tag pydantic puts first
+        if loc_parts and loc_parts[0] in _TAGS:
             loc_parts = loc_parts[1:]
         loc = ".".join(loc_parts)
         msg = item["msg"].removeprefix("Value error, ")

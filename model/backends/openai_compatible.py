@@ -24,11 +24,12 @@ import httpx
 from anyres_agent.model.backends.base import BackendError
 from anyres_agent.model.backends.images import DEFAULT_FORMAT, ImageFormat, image_tokens, to_data_url
 from anyres_agent.model.backends.servers import (
-    SERVER_CHOICES,
+    PROFILES,
     ServerProfile,
     guess_profile,
+    model_owners,
     profile_from_owners,
-    resolve_profile,
+    profile_named,
 )
 from anyres_agent.model.backends.spec import ModelSpec
 from anyres_agent.model.conversation import ImagePart, Message, ModelReply, ModelRequest
@@ -63,8 +64,6 @@ class OpenAICompatibleBackend:
         max_backoff: float = 20.0,
         image_format: ImageFormat = DEFAULT_FORMAT,
     ) -> None:
-        if server.strip().lower() not in SERVER_CHOICES:
-            raise ValueError(f"unknown server {server!r}; choose one of {', '.join(SERVER_CHOICES)}")
         reserved = RESERVED_FIELDS & set(request_fields or {})
         if reserved:
             raise ValueError(
@@ -74,10 +73,10 @@ class OpenAICompatibleBackend:
         self.spec = spec
         self.model = served_model or spec.source
         self.request_fields = dict(request_fields or {})
-        self.profile: ServerProfile = resolve_profile(server, self.endpoint, self.model, probe=False)
-        self._probe_owners = (
-            server.strip().lower() == "auto" and guess_profile(self.endpoint, self.model) is None
-        )
+        auto = server.strip().lower() == "auto"
+        guessed = guess_profile(self.endpoint, self.model) if auto else profile_named(server)
+        self.profile: ServerProfile = guessed or PROFILES["generic"]
+        self._probe_owners = guessed is None
         """Undecided "auto": ask `/models` once, at the first request, whether it is vLLM or SGLang."""
         self.api_key_env = api_key_env
         self.__key = os.environ.get(api_key_env) or None
@@ -272,10 +271,9 @@ class OpenAICompatibleBackend:
         """vLLM and SGLang name themselves in `GET /models` (`owned_by`); anything else stays generic."""
         try:
             response = await self._client.get("/models", headers=self._headers(), timeout=5.0)
-            owners = {str(m.get("owned_by", "")).lower() for m in response.json().get("data", [])}
-        except (httpx.HTTPError, ValueError, AttributeError, TypeError):
-            owners = set()
-        return profile_from_owners(owners) or self.profile
+        except httpx.HTTPError:
+            return self.profile
+        return profile_from_owners(model_owners(response)) or self.profile
 
     def __repr__(self) -> str:
         key = "set" if self.__key else "not set"

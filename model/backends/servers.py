@@ -28,15 +28,18 @@ takes the smallest cap seen among Qwen providers.
 from __future__ import annotations
 
 import logging
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, get_args
 from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict, Field
 
+if TYPE_CHECKING:
+    import httpx
+
 log = logging.getLogger(__name__)
 
 ProfileName = Literal["vllm", "sglang", "ollama", "dashscope", "openrouter", "generic"]
-PROFILE_NAMES: tuple[str, ...] = ("vllm", "sglang", "ollama", "dashscope", "openrouter", "generic")
+PROFILE_NAMES: tuple[str, ...] = get_args(ProfileName)
 ALIASES = {"openai": "generic", "lmstudio": "generic"}
 """Older server kinds: api.openai.com and LM Studio take no extra fields, which is what generic sends."""
 SERVER_CHOICES: tuple[str, ...] = ("auto", *PROFILE_NAMES, *ALIASES)
@@ -138,15 +141,23 @@ def profile_from_owners(owners: set[str]) -> ServerProfile | None:
     return None
 
 
+def model_owners(response: httpx.Response) -> set[str]:
+    """The `owned_by` values of a `GET /models` response (empty when it is not such a listing)."""
+    try:
+        return {str(m.get("owned_by", "")).lower() for m in response.json().get("data", [])}
+    except (ValueError, AttributeError, TypeError):
+        return set()
+
+
 def probe_owners(endpoint: str, headers: dict[str, str], timeout: float = 5.0) -> set[str]:
     """The `owned_by` values of `GET {endpoint}/models` (empty when it does not answer)."""
     import httpx
 
     try:
         response = httpx.get(f"{endpoint}/models", headers=headers, timeout=timeout)
-        return {str(m.get("owned_by", "")).lower() for m in response.json().get("data", [])}
-    except (httpx.HTTPError, ValueError, AttributeError, TypeError):
+    except httpx.HTTPError:
         return set()
+    return model_owners(response)
 
 
 def resolve_profile(

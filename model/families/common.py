@@ -128,18 +128,27 @@ def split_keys(combo: str) -> list[str]:
         raise fail(str(error)) from None
 
 
-def scroll_amount(frame: Frame, direction: str) -> tuple[int, int]:
-    """(dx, dy) for a direction word, SCROLL_FRACTION of the screen in that direction."""
-    return screen_fraction_scroll(frame, direction, SCROLL_FRACTION)
-
-
-def wheel_scroll(direction: str, clicks: float) -> tuple[int, int]:
-    """(dx, dy) for `clicks` wheel clicks towards a direction word, at WHEEL_CLICK_PX a click."""
+def direction_vector(direction: str) -> tuple[int, int]:
+    """The unit (dx, dy) of a direction word; an unknown word is a ParseError."""
     try:
-        ux, uy = scroll_vector(direction)
+        return scroll_vector(direction)
     except ValueError as error:
         raise fail(str(error)) from None
-    step = round(wheel_clicks(clicks, "a scroll amount") * WHEEL_CLICK_PX)
+
+
+def scroll_amount(frame: Frame, direction: str, fraction: float = SCROLL_FRACTION) -> tuple[int, int]:
+    """(dx, dy) for a direction word, `fraction` of the screen's height (or width) that way."""
+    ux, uy = direction_vector(direction)
+    return ux * max(1, round(fraction * frame.screen_width)), uy * max(
+        1, round(fraction * frame.screen_height)
+    )
+
+
+def wheel_scroll(direction: str, clicks: Any, what: str = "a scroll amount") -> tuple[int, int]:
+    """(dx, dy) for `clicks` wheel clicks towards a direction word, at WHEEL_CLICK_PX a click; a bad
+    count is a ParseError naming `what`."""
+    ux, uy = direction_vector(direction)
+    step = round(wheel_clicks(clicks, what) * WHEEL_CLICK_PX)
     return ux * step, uy * step
 
 
@@ -153,17 +162,6 @@ def wheel_clicks(value: Any, what: str) -> float:
             f"got {value!r}"[:300]
         )
     return clicks
-
-
-def screen_fraction_scroll(frame: Frame, direction: str, fraction: float) -> tuple[int, int]:
-    """(dx, dy) for a direction word, `fraction` of the screen's height (or width) that way."""
-    try:
-        ux, uy = scroll_vector(direction)
-    except ValueError as error:
-        raise fail(str(error)) from None
-    return ux * max(1, round(fraction * frame.screen_width)), uy * max(
-        1, round(fraction * frame.screen_height)
-    )
 
 
 def scroll_direction(action: Scroll) -> str:

@@ -13,6 +13,7 @@ within a 0-1000 range" (OS-Copilot/OS-Atlas README). A bare grounding answer in 
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Sequence
@@ -24,6 +25,7 @@ from anyres_agent.model.families.base import HistoryStep
 from anyres_agent.model.families.common import (
     Cursor,
     FamilyBase,
+    action_text,
     fail,
     insert_lines,
     make_action,
@@ -148,6 +150,7 @@ _FIXED: dict[str, tuple[str, dict[str, Any]]] = {
 }
 _TEXT = {"TYPE": "type", "OPEN_APP": "open_app", "NAVIGATE": "navigate", "ANSWER": "answer"}
 _TEXT |= {"CHOOSE": "choose", "CALL_USER": "call_user"}
+_TEXT_WORDS = {ours: word for word, ours in _TEXT.items()}
 MAX_LINES = 16
 NEWLINE = "\\n"
 """A line break inside a one-line action such as TYPE [...] is written as backslash-n."""
@@ -160,9 +163,10 @@ def _tool_block(tool: Tool) -> tuple[str, str, str, str]:
     return (word, tool.description, f"{word} [arguments as a JSON object]", f"{word} [{example}]")
 
 
-def _tool_lines(tools: Toolbox) -> re.Pattern[str]:
+@functools.lru_cache(maxsize=64)
+def _tool_lines(names: frozenset[str]) -> re.Pattern[str]:
     """The action-line pattern with the custom tools' words added."""
-    return _line_pattern([*_WORDS, *sorted(re.escape(name.upper()) for name in tools.names)])
+    return _line_pattern([*_WORDS, *sorted(re.escape(name.upper()) for name in names)])
 
 
 def _tool_arguments(argument: str) -> Any:
@@ -210,7 +214,7 @@ class OSAtlasPro(FamilyBase):
             f"    - example usage: {example}\n"
             for number, (word, purpose, form, example) in enumerate(wanted, start=9)
         ]
-        return insert_lines(SYSTEM_PROMPT, blocks, "In most cases") if blocks else SYSTEM_PROMPT
+        return insert_lines(SYSTEM_PROMPT, blocks, "In most cases")
 
     def build_messages(
         self,
@@ -254,7 +258,7 @@ class OSAtlasPro(FamilyBase):
         label = _THOUGHTS_MARK.search(head)
         thought = "\n".join(t for t in (thinking, (head[label.end() :] if label else head).strip()) if t)
         steps: list[GroundedAction] = []
-        line = _LINE if not tools else _tool_lines(tools)
+        line = _LINE if not tools else _tool_lines(tools.names)
         for match in line.finditer(section):
             word, argument = match.group(1).upper(), match.group(2)
             if word.lower() in tools:
@@ -333,15 +337,8 @@ class OSAtlasPro(FamilyBase):
             return simple[a.type]
         if a.type == "finish" and a.success:
             return f"COMPLETE [{a.message.replace(chr(10), NEWLINE)}]" if a.message else "COMPLETE"
-        words = {"type": ("TYPE", "text"), "open_app": ("OPEN_APP", "name"), "navigate": ("NAVIGATE", "url")}
-        words |= {
-            "answer": ("ANSWER", "text"),
-            "choose": ("CHOOSE", "option"),
-            "call_user": ("CALL_USER", "message"),
-        }
-        if a.type in words:
-            word, attribute = words[a.type]
-            return f"{word} [{str(getattr(a, attribute)).replace(chr(10), NEWLINE)}]"
+        if a.type in _TEXT_WORDS:
+            return f"{_TEXT_WORDS[a.type]} [{action_text(a).replace(chr(10), NEWLINE)}]"
         raise ValueError(f"{self.name} cannot render a {a.type} action")
 
     def render_grounding(self, box: Box, frame: Frame) -> str:

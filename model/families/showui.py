@@ -27,7 +27,7 @@ from anyres_agent.model.families.common import (
     insert_lines,
     is_mobile,
     make_action,
-    screen_fraction_scroll,
+    scroll_amount,
     scroll_direction,
     split_keys,
     text_action,
@@ -220,7 +220,7 @@ class ShowUI(FamilyBase):
     ) -> tuple[str, str]:
         """ShowUI's quick start sends the prompt and f'Task: {query}' as two text parts of one user turn,
         which the chat template joins with nothing between them."""
-        return "", self.prompt(actions, extras, tools) + f"Task: {task}"
+        return "", self._cached_system_prompt(actions, frame, extras, tools) + f"Task: {task}"
 
     def grounding_messages(self, *, instruction: str, frame: Frame, screenshot: ImageLike) -> list[Message]:
         content = [TextPart(text=GROUNDING_SYSTEM), ImagePart(image=screenshot), TextPart(text=instruction)]
@@ -304,7 +304,7 @@ class ShowUI(FamilyBase):
             nums = coordinates(position, "position") if has_position else []
             return [GroundedAction(action=self._two_points(kind, text, nums, frame, clamp))]
         if kind == "SCROLL" or kind in _SCROLLS:
-            dx, dy = screen_fraction_scroll(frame, _SCROLLS.get(kind) or text or "down", SCROLL_FRACTION)
+            dx, dy = scroll_amount(frame, _SCROLLS.get(kind) or text or "down", SCROLL_FRACTION)
             where = dict(zip(("x", "y"), at(), strict=True)) if has_position else {}
             return [GroundedAction(action=make_action("scroll", dx=dx, dy=dy, **where))]
         raise fail(f"unknown action {kind!r}: use CLICK, INPUT, HOVER, ENTER, SCROLL, SWIPE, TAP or ANSWER")
@@ -320,7 +320,7 @@ class ShowUI(FamilyBase):
                 x, y = self.point(frame, nums[:2], clamp=clamp, what="position")
             else:
                 x, y = frame.screen_width // 2, frame.screen_height // 2
-            dx, dy = screen_fraction_scroll(frame, text, SCROLL_FRACTION)
+            dx, dy = scroll_amount(frame, text, SCROLL_FRACTION)
             tx, ty = swipe_end_for_scroll(x, y, dx, dy, (frame.screen_width, frame.screen_height))
         else:
             raise fail(f"{kind} needs 'position': [[x1,y1], [x2,y2]]")

@@ -202,8 +202,9 @@ class ThoughtActionFamily(FamilyBase):
         extras: frozenset[str] = frozenset(),
         tools: Toolbox = NO_TOOLS,
     ) -> tuple[str, str]:
-        """UI-TARS has no system turn: the template with the task opens the user turn."""
-        return "", self.prompt(actions, task, extras, tools)
+        """UI-TARS has no system turn: the template with the task opens the user turn (the cached
+        system prompt has {language} filled and {instruction} left, so this is `prompt` exactly)."""
+        return "", self._cached_system_prompt(actions, frame, extras, tools).replace("{instruction}", task)
 
     def grounding_messages(self, *, instruction: str, frame: Frame, screenshot: ImageLike) -> list[Message]:
         text = TextPart(text=fill(self.grounding_template, language=self.language, instruction=instruction))

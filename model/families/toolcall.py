@@ -38,7 +38,7 @@ from anyres_agent.model.families.common import (
     text_action,
     tool_action,
     wait_seconds,
-    wheel_clicks,
+    wheel_scroll,
 )
 from anyres_agent.model.families.textparse import (
     MAX_CALLS,
@@ -85,8 +85,7 @@ def _scroll(action: str, args: dict[str, Any], point: tuple[int, int] | None, fr
     """`pixels` counts wheel clicks, positive up (scroll) or right (hscroll); a direction-only scroll
     (not in the official tool, but models write it) moves SCROLL_FRACTION of the screen."""
     if args.get("pixels") is not None:
-        step = round(wheel_clicks(args["pixels"], "pixels") * WHEEL_CLICK_PX)
-        dx, dy = (step, 0) if action == "hscroll" else (0, -step)
+        dx, dy = wheel_scroll("right" if action == "hscroll" else "up", args["pixels"], "pixels")
     else:
         dx, dy = scroll_amount(frame, str(args.get("direction", "down")))
     where = {"x": point[0], "y": point[1]} if point else {}
@@ -199,8 +198,7 @@ class ToolCallFamily(FamilyBase):
             for item in value if isinstance(value, list) else [value]:
                 name = item.get("name") if isinstance(item, dict) else None
                 if isinstance(name, str) and name in tools:
-                    args = item.get("arguments", item.get("parameters"))
-                    calls.append((name, parse_object(args) if isinstance(args, str) else args or {}))
+                    calls.append((name, self._raw_args(item) or {}))
                 else:
                     calls.append(self._arguments(item))
         thought = "\n".join(
@@ -209,13 +207,17 @@ class ToolCallFamily(FamilyBase):
         return thought.strip(), calls
 
     @staticmethod
-    def _arguments(item: Any) -> tuple[str, dict[str, Any]]:
+    def _raw_args(item: dict[str, Any]) -> Any:
+        """A call object's "arguments" (or "parameters"), parsed when written as a JSON string."""
+        args = item.get("arguments", item.get("parameters"))
+        return parse_object(args) if isinstance(args, str) else args
+
+    @classmethod
+    def _arguments(cls, item: Any) -> tuple[str, dict[str, Any]]:
         """(the tool name, its arguments) of one call object."""
         if not isinstance(item, dict):
             raise fail(f"a tool call must be a JSON object, got {item!r}"[:200])
-        args = item.get("arguments", item.get("parameters"))
-        if isinstance(args, str):
-            args = parse_object(args)
+        args = cls._raw_args(item)
         if args is None and "action" in item:
             args = item
         if not isinstance(args, dict):

@@ -29,7 +29,6 @@ VALID_EXAMPLES = {
     "call_user": {"message": "please solve the captcha"},
     "answer": {"text": "42 results"},
     "finish": {"success": False, "message": "the site is down"},
-    "tool": {"name": "lookup_order", "arguments": {"order_id": "A-1042"}},
 }
 
 INVALID_EXAMPLES = [
@@ -56,8 +55,6 @@ INVALID_EXAMPLES = [
     ("open_app", {"name": ""}, "name"),
     ("choose", {"option": ""}, "option"),
     ("answer", {"text": ""}, "text"),
-    ("tool", {"name": "Look Up", "arguments": {}}, "name: String should match pattern"),
-    ("tool", {"arguments": {}}, "name: Field required"),
 ]
 
 
@@ -83,6 +80,29 @@ def test_bad_values_are_rejected_with_a_readable_message(name: str, arguments: d
     assert text.startswith(f"invalid {name} action: ")
     assert message in text
     assert "pydantic" not in text and "Traceback" not in text
+
+
+def test_a_tool_call_is_an_action_but_no_built_in_one() -> None:
+    """Runs and checkpoints hold a custom tool's call as an Action; "tool" is no built-in action name."""
+    call = tools.ToolCall(name="lookup_order", arguments={"order_id": "A-1042"})
+    assert parse_action(call.model_dump_json()) == call
+    assert "tool" not in tools.ALL_ACTION_NAMES
+    assert "tool" not in {entry["function"]["name"] for entry in function_schemas()}
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"type": "tool", "name": "Look Up", "arguments": {}}, "name: String should match pattern"),
+        ({"type": "tool", "arguments": {}}, "name: Field required"),
+    ],
+)
+def test_a_bad_tool_call_is_rejected_with_a_readable_message(data: dict, message: str) -> None:
+    with pytest.raises(InvalidActionError) as caught:
+        parse_action(data)
+    text = str(caught.value)
+    assert text.startswith("invalid tool action: ")
+    assert message in text
 
 
 def test_unknown_action_names_the_known_ones() -> None:

@@ -112,6 +112,12 @@ def test_tool_names_every_family_can_write(name: str, message: str) -> None:
         Tool(name, "x", OrderQuery, lookup)
 
 
+def test_tool_is_no_built_in_name() -> None:
+    box = Toolbox([Tool("tool", "x", OrderQuery, lookup)])
+    call = box.call("tool", {"order_id": "A-1"})
+    assert parse_action(call.model_dump_json()) == call == ToolCall(name="tool", arguments=call.arguments)
+
+
 def test_two_tools_with_one_name_are_refused() -> None:
     tool = Tool("lookup_order", "x", OrderQuery, lookup)
     with pytest.raises(ValueError, match="two tools are named 'lookup_order'"):
