@@ -17,7 +17,6 @@ if TYPE_CHECKING:
 
     from anyres_agent.agent.config import Settings
 
-DEMO_TASK = "Create an account for Ada Lovelace (ada@example.com) on the Pro plan."
 HELP = "watch the full loop on the bundled demo site with a scripted model (no GPU, no weights)"
 
 
@@ -62,6 +61,7 @@ async def _main(family_name: str, scenario: str, settings: Settings, console: Co
     )
     from anyres_agent.agent.demo_site import serve_demo_site
     from anyres_agent.agent.demo_site.flight_script import FlightScript
+    from anyres_agent.agent.demo_site.page_script import PageScript
     from anyres_agent.agent.demo_site.script import DemoScript
     from anyres_agent.model.backends import ScriptedBackend
     from anyres_agent.model.families import get_family
@@ -78,15 +78,14 @@ async def _main(family_name: str, scenario: str, settings: Settings, console: Co
     with serve_demo_site() as site:
         env = await open_environment(browser_settings, site.url)
         try:
-            script: FlightScript | DemoScript = (
+            script: PageScript = (
                 FlightScript(env, family) if scenario == "flight" else DemoScript(env, family)
             )
-            task = script.task if isinstance(script, FlightScript) else DEMO_TASK
             backend = ScriptedBackend(script, model="demo-script")
             agent = Agent(
                 env, backend, family, settings.agent, confirm=terminal_confirm(console),
                 on_event=progress_printer(console), scripted=True,
             )  # fmt: skip
-            return print_result(console, await run_with_interrupts(agent, task, console))
+            return print_result(console, await run_with_interrupts(agent, script.task, console))
         finally:
             await env.close()

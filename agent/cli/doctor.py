@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from anyres_agent.agent.doctor.check import DoctorReport
     from anyres_agent.agent.doctor.probe import ProbeResult
+    from anyres_agent.model.backends import Backend
     from anyres_agent.model.backends.spec import ModelSpec
     from anyres_agent.model.frame import Fit, Frame
 
@@ -30,15 +31,10 @@ HELP = "measure click error on your setup: calibration targets, the model's fram
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from anyres_agent.agent.cli.model_options import add_model_arguments
+
     parser.add_argument("--env", choices=["browser", "desktop"], default="browser", help="where to calibrate")
-    parser.add_argument("--model", help="a preset name, hub id, or the name a server serves (default preset)")
-    parser.add_argument("--family", help="model family when it cannot be inferred (qwen2vl, qwen25vl...)")
-    parser.add_argument("--endpoint", help="an OpenAI-compatible server to probe for a second resize")
-    parser.add_argument(
-        "--server", default="auto", help="server kind: auto, vllm, sglang, ollama, dashscope..."
-    )
-    parser.add_argument("--min-pixels", type=int, help="the model's min_pixels, when not its preset's")
-    parser.add_argument("--max-pixels", type=int, help="the model's max_pixels, when not its preset's")
+    add_model_arguments(parser)
     parser.add_argument("--viewport", help="browser: CSS viewport WxH (agent run's default, 1288x728)")
     parser.add_argument(
         "--image-fit", choices=["pad", "resize"],
@@ -74,8 +70,7 @@ def run(args: argparse.Namespace) -> int:
     from anyres_agent.agent.cli import UsageError
     from anyres_agent.agent.config import AgentConfig, RunSettings
     from anyres_agent.environments.base import EnvironmentError_
-    from anyres_agent.model.backends import BackendError, ModelSpecError
-    from anyres_agent.model.backends.spec import resolve_model
+    from anyres_agent.model.backends import BackendError, ModelSpecError, open_backend, resolve_model
 
     defaults = RunSettings()
     viewport = _size(args.viewport, "--viewport") if args.viewport else (defaults.width, defaults.height)
@@ -83,16 +78,22 @@ def run(args: argparse.Namespace) -> int:
     assume = _size(args.assume_screen, "--assume-screen") if args.assume_screen else None
     if not 0 < args.dpr <= 4:
         raise UsageError("--dpr must be between 0 and 4")
+    backend: Backend | None = None
     try:
-        spec = resolve_model(
-            args.model, endpoint=args.endpoint, family=args.family, min_pixels=args.min_pixels,
-            max_pixels=args.max_pixels,
-        )  # fmt: skip
-    except ModelSpecError as error:
+        if args.endpoint:  # opened as `agent run` and `agent eval` open it: the budget the server keeps
+            backend, spec = open_backend(
+                args.model, endpoint=args.endpoint, server=args.server, family=args.family,
+                min_pixels=args.min_pixels, max_pixels=args.max_pixels,
+            )  # fmt: skip
+        else:  # the frame needs only the spec: no weights load
+            spec = resolve_model(
+                args.model, family=args.family, min_pixels=args.min_pixels, max_pixels=args.max_pixels
+            )
+    except ModelSpecError as error:  # an unknown model or --server, a bad address
         raise UsageError(str(error)) from None
     console = Console(stderr=True, highlight=False)
     try:
-        report = asyncio.run(_main(args, spec, viewport, assume, fit))
+        report = asyncio.run(_main(args, spec, backend, viewport, assume, fit))
     except (EnvironmentError_, BackendError, RuntimeError) as error:
         raise UsageError(" ".join(str(error).split())) from None
     if args.json:
@@ -105,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
 async def _main(
     args: argparse.Namespace,
     spec: ModelSpec,
+    backend: Backend | None,
     viewport: tuple[int, int],
     assume: tuple[int, int] | None,
     fit: Fit,
@@ -113,18 +115,18 @@ async def _main(
     from anyres_agent.agent.doctor.probe import probe_server
     from anyres_agent.agent.doctor.surfaces import BrowserSurface, DesktopSurface, Surface
     from anyres_agent.agent.doctor.targets import target_specs
-    from anyres_agent.model.backends.openai_compatible import OpenAICompatibleBackend
     from anyres_agent.model.families import get_family
 
     family = get_family(spec.family)
     specs = target_specs()
-    backend = OpenAICompatibleBackend(args.endpoint, spec, server=args.server) if args.endpoint else None
-    surface: Surface
-    if args.env == "browser":
-        surface = await BrowserSurface.open(specs, viewport=viewport, dpr=args.dpr, headless=not args.headed)
-    else:
-        surface = await DesktopSurface.open(specs, display=args.display)
+    surface: Surface | None = None
     try:
+        if args.env == "browser":
+            surface = await BrowserSurface.open(
+                specs, viewport=viewport, dpr=args.dpr, headless=not args.headed
+            )
+        else:
+            surface = await DesktopSurface.open(specs, display=args.display)
 
         async def probe(frame: Frame, screenshot: Image.Image) -> ProbeResult:
             return await probe_server(backend, frame, screenshot, spec.min_pixels, spec.max_pixels)
@@ -134,10 +136,11 @@ async def _main(
             assume_screen=assume, probe=probe if backend is not None else None, image_fit=fit,
         )  # fmt: skip
         if backend is not None:
-            report.server_profile = backend.server
+            report.server_profile = getattr(backend, "server", None)
         return report
     finally:
-        await surface.close()
+        if surface is not None:
+            await surface.close()
         if backend is not None:
             await backend.aclose()
 

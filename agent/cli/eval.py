@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from anyres_agent.agent.eval.models import ModelChoice
     from anyres_agent.agent.eval.results import EpisodeResult
     from anyres_agent.agent.eval.study import StudyOutcome
 
@@ -25,6 +26,8 @@ EXIT_INTERRUPTED = 130
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from anyres_agent.agent.cli.model_options import add_model_arguments
+
     parser.add_argument("suite", help="'miniwob', or the path of a YAML suite file")
     parser.add_argument("--tasks", help="comma list; 'all'; a prefix such as 'click-*' (default: all)")
     parser.add_argument("--list", action="store_true", help="list the suite's tasks and exit")
@@ -38,22 +41,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument("--dpr", type=float, default=2.0, help="image pixels per CSS pixel (2)")
     parser.add_argument("--history-images", type=int, default=2, help="past screenshots in the prompt (2)")
-    parser.add_argument(
-        "--model", help="preset, hub id or served name; 'oracle' or 'random' run a harness stand-in"
+    add_model_arguments(
+        parser, model_help="preset, hub id or served name; 'oracle' or 'random' run a harness stand-in"
     )
-    parser.add_argument("--endpoint", help="an OpenAI-compatible server, e.g. http://host:8000/v1")
-    parser.add_argument("--family", help="model family when it cannot be inferred (qwen25vl, uitars15...)")
-    parser.add_argument(
-        "--server",
-        default="auto",
-        help="server kind: auto, vllm, sglang, ollama, lmstudio, dashscope, openai",
-    )
-    parser.add_argument("--min-pixels", type=int, help="the model's min_pixels, when not its preset's")
-    parser.add_argument("--max-pixels", type=int, help="the model's max_pixels, when not its preset's")
     parser.add_argument(
         "--workers", type=int, default=1, help="episodes at once, each on its own browser (1)"
     )
-    parser.add_argument("--max-inflight", type=int, help="model requests in flight at once (= workers)")
+    parser.add_argument(
+        "--max-inflight", type=int,
+        help="model requests in flight at once (= workers; 1 for local weights; on Ray always the workers)",
+    )  # fmt: skip
     parser.add_argument(
         "--ray", action="store_true", help="run the workers as Ray actors on a local instance"
     )
@@ -82,6 +79,7 @@ def _tasks(text: str | None, known: list[str]) -> list[str]:
 
 def _check(args: argparse.Namespace) -> None:
     from anyres_agent.agent.cli import UsageError
+    from anyres_agent.agent.eval.models import STAND_INS
 
     for name, low in (("episodes", 1), ("max_steps", 1), ("workers", 1)):
         if getattr(args, name) < low:
@@ -92,8 +90,17 @@ def _check(args: argparse.Namespace) -> None:
         raise UsageError("--max-seconds must be positive and --dpr between 0 and 4")
     if args.ray and args.ray_address:
         raise UsageError("give --ray (a local Ray instance) or --ray-address, not both")
-    if (args.ray or args.ray_address) and not (args.endpoint or args.model in ("oracle", "random")):
+    if (args.ray or args.ray_address) and not (args.endpoint or args.model in STAND_INS):
         raise UsageError("a Ray study needs --endpoint: every actor talks to one served model")
+
+
+def _max_inflight(args: argparse.Namespace, choice: ModelChoice) -> int:
+    """Model requests in flight at once, for the provider and for study.json alike."""
+    if choice.local_weights:
+        return 1  # one model in this process answers one request at a time
+    if args.ray or args.ray_address:
+        return int(args.workers)  # each actor runs one episode, so sends one request, at a time
+    return int(args.max_inflight or args.workers)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -127,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
             return 0
         tasks = _tasks(args.tasks, suite.task_names())
         try:
-            suite.check_tasks(tasks)  # type: ignore[attr-defined]
+            suite.check_tasks(tasks)
         except SuiteError as error:
             raise UsageError(str(error)) from None
         if args.model == "oracle":
@@ -141,17 +148,23 @@ def run(args: argparse.Namespace) -> int:
             model=args.model, endpoint=args.endpoint, family=args.family, server=args.server,
             min_pixels=args.min_pixels, max_pixels=args.max_pixels,
         )  # fmt: skip
-        workers = args.workers
-        provider = ModelProvider(choice, max_inflight=args.max_inflight or workers)
+        workers, inflight = args.workers, _max_inflight(args, choice)
         try:
+            provider = ModelProvider(choice, max_inflight=inflight)  # a stand-in checks --family here
             provider.open()
         except (ModelSpecError, ValueError) as error:
             raise UsageError(str(error)) from None
         except BackendError as error:
             console.print(str(error), markup=False, highlight=False, soft_wrap=True)
             return 1
-        if provider.local_weights and workers > 1:
+        if choice.local_weights and max(workers, args.max_inflight or 1) > 1:
             console.print("[yellow]local weights: one model, so one request at a time (--max-inflight 1)[/]")
+        elif args.max_inflight not in (None, inflight):  # Ray: one request per actor
+            console.print(
+                f"[yellow]Ray: each worker sends one request at a time, so {inflight} in flight at most "
+                "(--workers); --max-inflight is not used[/]",
+                soft_wrap=True,
+            )
         protocol = Protocol(
             max_steps=args.max_steps, max_seconds=args.max_seconds, page_timer=args.page_timer, dpr=args.dpr,
             history_images=args.history_images,
@@ -159,8 +172,7 @@ def run(args: argparse.Namespace) -> int:
         seeds = tuple(range(args.seed_start, args.seed_start + args.episodes))
         selection = Selection(suite=suite.name, tasks=tuple(tasks), seeds=seeds)
         scale = Scale(
-            runner="ray" if args.ray or args.ray_address else "local", workers=workers,
-            max_inflight=1 if provider.local_weights else (args.max_inflight or workers),
+            runner="ray" if args.ray or args.ray_address else "local", workers=workers, max_inflight=inflight,
             ray_address=args.ray_address, headless=not args.headed,
         )  # fmt: skip
         out = Path(args.out) if args.out else Path("evals") / time.strftime(f"{suite.name}-%Y%m%d-%H%M%S")
@@ -244,21 +256,13 @@ def print_summary(console: Console, outcome: StudyOutcome) -> None:
     from rich.table import Table
 
     from anyres_agent.agent.eval.results import by_group, by_task
-    from anyres_agent.agent.eval.study import read_study
 
-    record = read_study(outcome.folder)
-    order = record.selection.tasks if record is not None else ()
     table = Table(title=f"{outcome.folder} ({outcome.ran} run now, {outcome.skipped} from before)")
-    for column in ("task", "success", "reward", "raw", "steps", "tokens", "model s", "other s", "t/o err"):
+    for column in ("task", "success", "reward", "raw", "steps", "tokens", "model s", "other s", "t/o/err"):
         table.add_column(column, justify="left" if column == "task" else "right", no_wrap=column == "task")
     groups = by_group(outcome.results)
-    for row in [*groups, *by_task(outcome.results, order)]:
-        style = "bold" if row in groups else None
-        table.add_row(
-            row.name, f"{row.successes}/{row.episodes} {row.success_rate:.0%}", f"{row.reward:.3f}",
-            f"{row.raw_reward:.3f}", f"{row.steps:.1f}", f"{row.tokens:.0f}", f"{row.model_seconds:.2f}",
-            f"{row.overhead_seconds:.2f}", f"{row.timeouts} {row.errors}", style=style,
-        )  # fmt: skip
+    for row in [*groups, *by_task(outcome.results, outcome.tasks)]:
+        table.add_row(row.name, *row.cells(), style="bold" if row in groups else None)
     console.print(table)
     console.print(
         f"results: {outcome.folder / 'episodes.jsonl'}\nsummary page: {outcome.page}", soft_wrap=True

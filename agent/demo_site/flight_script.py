@@ -1,9 +1,8 @@
 """The scripted 'model' of the flight-booking demo: it reads the live page and answers in a family's
 own format, one action per step, from the shop's front page to the booking confirmation.
 
-Like agent.demo_site.script it is not a model: it looks at the DOM, which a real model never sees,
-and computes coordinates from element geometry. Its answers are real model-format text, so parser,
-frame, guards, browser, trajectory and report downstream run exactly as with a model.
+Like every agent.demo_site.page_script it is not a model: it looks at the DOM, which a real model never
+sees, and computes coordinates from element geometry.
 """
 
 from __future__ import annotations
@@ -11,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from anyres_agent.model.conversation import ModelRequest
+from anyres_agent.agent.demo_site.page_script import PageScript
+from anyres_agent.model.families.base import Family
 from anyres_agent.tools import Action, Click, Finish, Key, Type
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -52,15 +52,14 @@ def flight_task(origin: str, destination: str, day: dt.date, name: str, email: s
     return f"Book the cheapest flight from {origin} to {destination} on {day_text(day)} for {name} ({email})."
 
 
-class FlightScript:
+class FlightScript(PageScript):
     """Books the cheapest flight for one passenger on the bundled demo airline."""
 
     def __init__(
-        self, env: Any, family: Any, *, origin: str = "Paris", destination: str = "Rome",
+        self, env: Any, family: Family, *, origin: str = "Paris", destination: str = "Rome",
         day: dt.date | None = None, name: str = "Ada Lovelace", email: str = "ada@example.com",
     ) -> None:  # fmt: skip
-        self.env = env
-        self.family = family
+        super().__init__(env, family)
         self.origin, self.destination = origin, destination
         self.day = day or next_month_day()
         self.name, self.email = name, email
@@ -68,12 +67,6 @@ class FlightScript:
     @property
     def task(self) -> str:
         return flight_task(self.origin, self.destination, self.day, self.name, self.email)
-
-    async def center(self, selector: str) -> tuple[int, int]:
-        box = await self.env.page.locator(selector).first.bounding_box()
-        if box is None:
-            raise RuntimeError(f"the demo page has no visible {selector}")
-        return round(box["x"] + box["width"] / 2), round(box["y"] + box["height"] / 2)
 
     async def click(self, selector: str, thought: str) -> tuple[list[Action], str]:
         x, y = await self.center(selector)
@@ -131,8 +124,3 @@ class FlightScript:
                 return await self.click("#cal-next", "Show the next month.")
             return await self.click(f'#cal-days .day[data-day="{self.day.day}"]', f"Pick {wanted}.")
         return await self.click("#find", "Search for flights.")
-
-    async def __call__(self, request: ModelRequest) -> str:
-        actions, thought = await self.next_step()
-        assert request.frame is not None, "the loop always sends the frame of the newest screenshot"
-        return self.family.render(actions, request.frame, thought=thought)

@@ -1,15 +1,13 @@
-"""The scripted 'model' of `agent demo`: it reads the live page and answers in a family's own format.
-
-It is not a model: it looks at the DOM (which a real model never sees) to decide the next step, and
-computes coordinates from element geometry. Its answers are real model-format text, so everything
-downstream (parser, frame, guards, browser, trajectory, report) runs exactly as with a real model.
+"""The scripted 'model' of the sign-up demo (`agent demo --scenario signup`): it reads the live page
+and answers in a family's own format (see agent.demo_site.page_script: it is not a model).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from anyres_agent.model.conversation import ModelRequest
+from anyres_agent.agent.demo_site.page_script import PageScript
+from anyres_agent.model.families.base import Family
 from anyres_agent.tools import Action, Click, Finish, Type
 
 STATE_JS = """() => ({
@@ -23,28 +21,26 @@ STATE_JS = """() => ({
 })"""
 
 
-class DemoScript:
+class DemoScript(PageScript):
     """Fills the demo sign-up form one action per step, then finishes with success."""
 
     def __init__(
         self,
         env: Any,
-        family: Any,
+        family: Family,
         *,
         name: str = "Ada Lovelace",
         email: str = "ada@example.com",
         plan: str = "pro",
     ) -> None:
-        self.env = env
-        self.family = family
+        super().__init__(env, family)
         self.values = {"name": name, "email": email}
         self.plan = plan
 
-    async def center(self, selector: str) -> tuple[int, int]:
-        box = await self.env.page.locator(selector).bounding_box()
-        if box is None:
-            raise RuntimeError(f"the demo page has no visible {selector}")
-        return round(box["x"] + box["width"] / 2), round(box["y"] + box["height"] / 2)
+    @property
+    def task(self) -> str:
+        name, email = self.values["name"], self.values["email"]
+        return f"Create an account for {name} ({email}) on the {self.plan.title()} plan."
 
     async def option_center(self, value: str) -> tuple[int, int]:
         """Options of a listbox <select> have no box of their own: split the select's box by rows."""
@@ -78,8 +74,3 @@ class DemoScript:
             return [Click(x=x, y=y)], "Tick the terms checkbox."
         x, y = await self.center("#submit")
         return [Click(x=x, y=y)], "Click Create account."
-
-    async def __call__(self, request: ModelRequest) -> str:
-        actions, thought = await self.next_step()
-        assert request.frame is not None, "the loop always sends the frame of the newest screenshot"
-        return self.family.render(actions, request.frame, thought=thought)

@@ -11,6 +11,7 @@ own rounding aside); a wrong one shows a pattern, which `diagnose` names.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -122,7 +123,6 @@ async def measure(
     min_pixels: int,
     max_pixels: int,
     model: str,
-    server_profile: str | None = None,
     assume_screen: tuple[int, int] | None = None,
     probe: Any = None,
     image_fit: ImageFit = "pad",
@@ -145,14 +145,14 @@ async def measure(
         else (client.resized_width, client.resized_height)
     )
     # what the model's numbers really refer to: the image it saw
-    seen_frame = Frame(
-        space=client.space, screen_width=screen[0], screen_height=screen[1], image_width=image[0],
-        image_height=image[1], resized_width=seen[0], resized_height=seen[1], factor=client.factor,
+    seen_frame = dataclasses.replace(
+        client, resized_width=seen[0], resized_height=seen[1],
         content_width=round(client.content_width * seen[0] / client.resized_width),
         content_height=round(client.content_height * seen[1] / client.resized_height),
     )  # fmt: skip
     truth = await surface.targets()
     rows: list[TargetRow] = []
+    arrived = len(await surface.clicks())  # read once per click: a desktop read waits for late reports
     for spec, true in zip(specs, truth, strict=True):
         row = TargetRow(index=spec.index, target=(true.x, true.y))
         rows.append(row)
@@ -170,14 +170,15 @@ async def measure(
             row.problem = f"did not parse back: {error}"
             continue
         row.aimed = (parsed.x, parsed.y)
-        before = len(await surface.clicks())
         try:
             await env.execute(parsed)
         except EnvironmentError_ as error:
             row.problem = OFF_SCREEN if "off the" in str(error) else f"refused: {str(error).split(';')[0]}"
-            continue
         clicks = await surface.clicks()
-        if len(clicks) == before:
+        before, arrived = arrived, len(clicks)
+        if row.problem:
+            continue
+        if arrived == before:
             row.problem = "no click arrived"
             continue
         landed: TruePoint = clicks[-1]
@@ -186,7 +187,7 @@ async def measure(
     unit = model_unit_px(client)
     report = DoctorReport(
         env=surface.kind, family=family.name, space=client.space, model=model, min_pixels=min_pixels,
-        max_pixels=max_pixels, server_profile=server_profile, screen=screen, image=image,
+        max_pixels=max_pixels, screen=screen, image=image,
         device_screen=(observation.screen.width, observation.screen.height),
         measured_dpr=round(image[0] / screen[0], 4), true_dpr=await surface.true_dpr(),
         resized=(client.resized_width, client.resized_height), image_fit=image_fit, seen=seen,

@@ -80,14 +80,18 @@ async def run_episode(
             max_steps=protocol.max_steps, max_seconds=protocol.max_seconds,
             history_images=protocol.history_images, confirm="approve", record_dir=folder,
         )  # fmt: skip
+        tally = _Tally()
         agent = Agent(
-            env, backend, provider.family, config, secrets={}, model_name=getattr(backend, "model", ""),
+            env,
+            backend,
+            provider.family,
+            config,
+            secrets={},
+            on_event=tally,
             scripted=provider.choice.stand_in,
-        )  # fmt: skip
+        )
         state = agent.new_state(start.task)
         ctx = agent.context()
-        tally = _Tally()
-        ctx.on_event = tally
         started = await agent.begin(state, ctx)
         page_end: PageOutcome | None = None
         try:
@@ -152,13 +156,19 @@ async def guarded_episode(
             task, seed, "timeout", f"cancelled at the hard limit of {limit:g} s", began, out, worker
         )
     except Exception as error:  # the harness failed on this episode (a page that never loads...)
-        message = " ".join(str(error).split())[:300] or type(error).__name__
-        return failed_episode(task, seed, "error", f"{type(error).__name__}: {message}", began, out, worker)
+        reason = f"{type(error).__name__}: {one_line(error)}"
+        return failed_episode(task, seed, "error", reason, began, out, worker)
+
+
+def one_line(error: BaseException) -> str:
+    """An error's message as one line of at most 300 characters (its type's name when it has none)."""
+    return " ".join(str(error).split())[:300] or type(error).__name__
 
 
 def failed_episode(
     task: str, seed: int, harness: Any, reason: str, began: float, out: Path | None, worker: str
 ) -> EpisodeResult:
+    """An episode the harness could not finish; `began` is its `time.perf_counter()` at the start."""
     report = None
     if out is not None and (record_dir(out, task, seed) / "report.html").exists():
         report = str((record_dir(out, task, seed) / "report.html").relative_to(out))

@@ -23,17 +23,8 @@ def _summary_rows(rows: Sequence[TaskSummary], bold: bool = False) -> str:
     out = []
     for row in rows:
         name = f"<b>{_e(row.name)}</b>" if bold else _e(row.name)
-        cells = [
-            f"{row.successes}/{row.episodes} ({row.success_rate:.0%})",
-            f"{row.reward:.3f}",
-            f"{row.raw_reward:.3f}",
-            f"{row.steps:.1f}",
-            f"{row.tokens:.0f}",
-            f"{row.model_seconds:.2f}",
-            f"{row.overhead_seconds:.2f}",
-            f"{row.timeouts}/{row.errors}",
-        ]
-        out.append(f"<tr><td>{name}</td>" + "".join(f'<td class="num">{c}</td>' for c in cells) + "</tr>")
+        cells = "".join(f'<td class="num">{_e(c)}</td>' for c in row.cells())
+        out.append(f"<tr><td>{name}</td>{cells}</tr>")
     return "".join(out)
 
 

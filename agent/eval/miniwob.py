@@ -171,12 +171,10 @@ class MiniWoBSuite:
         return _outcome(state)
 
     async def outcome(self, env: BrowserEnvironment, task: str, state: RunState, backend: Any) -> PageOutcome:
-        page_state = await self._state(env)
-        if page_state is None:
-            return PageOutcome(done=True, reason="the agent left the task page")
-        if not page_state["done"]:
+        over = await self.is_over(env)
+        if over is None:
             return PageOutcome(done=False, reason=f"the page did not end the episode ({state.reason})")
-        return _outcome(page_state)
+        return over
 
     def close(self) -> None:
         if self._site is not None:

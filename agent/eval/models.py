@@ -38,6 +38,11 @@ class ModelChoice(BaseModel):
     def stand_in(self) -> bool:
         return self.model in STAND_INS
 
+    @property
+    def local_weights(self) -> bool:
+        """One model loaded in this process: it answers one request at a time."""
+        return not self.stand_in and not self.endpoint
+
 
 class CappedBackend:
     """A backend shared by all workers, with at most `limit` requests in flight at once.
@@ -85,10 +90,6 @@ class ModelProvider:
         )
         self._shared, self._spec = backend, spec
         self.family = get_family(spec.family)
-
-    @property
-    def local_weights(self) -> bool:
-        return not self.choice.stand_in and not self.choice.endpoint
 
     def record(self) -> ModelRecord:
         spec = self._spec

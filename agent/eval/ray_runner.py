@@ -2,9 +2,11 @@
 for MiniWoB, its own loopback copy of the task pages), all talking to one OpenAI-compatible server.
 
 Ray places the actors and moves the data; this module only keeps every actor busy with the next
-(task, seed) and enforces the hard time limit with `ray.cancel`, which for an async actor cancels the
-running asyncio task (https://docs.ray.io/en/latest/ray-core/api/doc/ray.cancel.html), so the
-episode's own clean-up runs. Each episode's trajectory comes back zipped with its result, so the
+(task, seed) and enforces the hard time limit. An actor runs one episode, so sends one model request,
+at a time: the workers are the limit on requests in flight. Each actor times its episode out itself;
+`ray.cancel` is the backstop, which for an async actor cancels the running asyncio task
+(https://docs.ray.io/en/latest/ray-core/api/doc/ray.cancel.html), so the episode's own clean-up
+runs. Each episode's trajectory comes back zipped with its result, so the
 reports land in the driver's results folder even when the actor ran on another machine.
 """
 
@@ -25,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from anyres_agent.agent.eval.episode import hard_limit, record_dir, run_episode
+from anyres_agent.agent.eval.episode import failed_episode, guarded_episode, hard_limit, one_line, record_dir
 from anyres_agent.agent.eval.models import ModelChoice, ModelProvider
 from anyres_agent.agent.eval.protocol import Protocol, RunnerInfo
 from anyres_agent.agent.eval.results import EpisodeResult
@@ -46,12 +48,14 @@ class RayRunnerError(RuntimeError):
 class EpisodeActor:
     """Runs episodes on its own browser; made a Ray actor with `ray.remote(EpisodeActor)`."""
 
-    async def open(self, source: SuiteSource, protocol: Protocol, choice: ModelChoice, headless: bool) -> str:
+    async def open(
+        self, source: SuiteSource, protocol: Protocol, choice: ModelChoice, headless: bool, limit: float
+    ) -> str:
         from playwright.async_api import async_playwright
 
         from anyres_agent.environments.browser_launch import start_browser
 
-        self.protocol = protocol
+        self.protocol, self.limit = protocol, limit
         self.suite = open_suite(source)
         self.provider = ModelProvider(choice, max_inflight=1)
         self.provider.open()
@@ -62,10 +66,12 @@ class EpisodeActor:
         return str(self.browser.version)
 
     async def run(self, task: str, seed: int) -> tuple[dict[str, Any], bytes | None, str | None]:
-        """One episode; returns its result, its trajectory folder zipped, and the detected server kind."""
-        result = await run_episode(
+        """One episode; returns its result, its trajectory folder zipped, and the detected server kind.
+        A harness failure or a time-out comes back as a failed episode, as it does locally (the
+        driver's `ray.cancel` at the same limit stays the backstop for an actor that does not return)."""
+        result = await guarded_episode(
             self.browser, self.suite, task, seed, protocol=self.protocol, provider=self.provider,
-            out=self.out, worker=self.name,
+            out=self.out, limit=self.limit, worker=self.name,
         )  # fmt: skip
         folder = record_dir(self.out, task, seed)
         zipped = zip_folder(folder) if folder.is_dir() else None
@@ -163,22 +169,22 @@ async def run_on_ray(
     remote = ray.remote(num_cpus=ACTOR_CPUS)(EpisodeActor)
     count = max(1, min(scale.workers, len(episodes)))
     actors = [remote.remote() for _ in range(count)]
+    limit = hard_limit(protocol, scale.hard_limit_s)
     try:
         try:
             versions = await asyncio.gather(
-                *(a.open.remote(source, protocol, choice, scale.headless) for a in actors)
+                *(a.open.remote(source, protocol, choice, scale.headless, limit) for a in actors)
             )
         except RayError as error:
-            raise RayRunnerError(f"a Ray worker could not start: {_line(error)}") from None
+            raise RayRunnerError(f"a Ray worker could not start: {one_line(error)}") from None
         info.browser = str(versions[0])
         queue = deque(episodes)
         running: dict[asyncio.Future[Any], _Running] = {}
-        limit = hard_limit(protocol, scale.hard_limit_s)
 
         def submit(actor: Any) -> None:
             task, seed = queue.popleft()
             ref = actor.run.remote(task, seed)
-            running[asyncio.wrap_future(ref.future())] = _Running(actor, ref, task, seed, time.monotonic())
+            running[asyncio.wrap_future(ref.future())] = _Running(actor, ref, task, seed, time.perf_counter())
 
         for actor in actors:
             if queue:
@@ -205,13 +211,13 @@ async def run_on_ray(
                     if job.cancelled:  # killed after its cancellation was ignored
                         result = _failed(job, "timeout", f"killed after the hard limit of {limit:g} s")
                     else:
-                        result = _failed(job, "error", f"the Ray worker died: {_line(error)}")
+                        result = _failed(job, "error", f"the Ray worker died: {one_line(error)}")
                 except RayError as error:
-                    result = _failed(job, "error", _line(error))
+                    result = _failed(job, "error", one_line(error))
                 on_result(result)
                 if keep_actor and queue:
                     submit(job.actor)
-            now = time.monotonic()
+            now = time.perf_counter()
             for job in running.values():
                 if not job.cancelled and now >= job.started + limit:
                     job.cancelled = True
@@ -230,17 +236,11 @@ async def run_on_ray(
 
 def _next_deadline(jobs: Any, limit: float) -> float:
     """Seconds until the next job passes its limit (or its cancellation's grace)."""
-    now = time.monotonic()
+    now = time.perf_counter()
     ends = [j.started + limit + (KILL_AFTER_CANCEL_S if j.cancelled else 0.0) for j in jobs]
     return max(0.0, min(ends) - now) if ends else limit
 
 
-def _line(error: BaseException) -> str:
-    return " ".join(str(error).split())[:300] or type(error).__name__
-
-
 def _failed(job: _Running, harness: Any, reason: str) -> EpisodeResult:
-    return EpisodeResult(
-        task=job.task, seed=job.seed, harness=harness, success=False, reason=reason,
-        seconds=time.monotonic() - job.started, worker="ray",
-    )  # fmt: skip
+    """No report: the episode's trajectory stayed on its actor."""
+    return failed_episode(job.task, job.seed, harness, reason, job.started, None, "ray")

@@ -120,6 +120,19 @@ class TaskSummary(BaseModel):
     def success_rate(self) -> float:
         return self.successes / self.episodes if self.episodes else 0.0
 
+    def cells(self) -> list[str]:
+        """The row's numbers as the summary tables show them (terminal and HTML), after its name."""
+        return [
+            f"{self.successes}/{self.episodes} ({self.success_rate:.0%})",
+            f"{self.reward:.3f}",
+            f"{self.raw_reward:.3f}",
+            f"{self.steps:.1f}",
+            f"{self.tokens:.0f}",
+            f"{self.model_seconds:.2f}",
+            f"{self.overhead_seconds:.2f}",
+            f"{self.timeouts}/{self.errors}",
+        ]
+
 
 def summarize(name: str, results: Iterable[EpisodeResult]) -> TaskSummary:
     """Means per episode; an error or a time-out counts as a failure with reward 0."""

@@ -55,6 +55,7 @@ class Scale(BaseModel):
 
 class StudyOutcome(BaseModel):
     folder: Path
+    tasks: tuple[str, ...] = Field(description="the selection's tasks, in the order they were asked for")
     results: list[EpisodeResult]
     ran: int
     skipped: int
@@ -140,5 +141,10 @@ async def run_study(
     results = [done[k] for k in keys if k in done]
     page = write_study_page(out / PAGE_FILE, final, results)
     return StudyOutcome(
-        folder=out, results=results, ran=len(pending), skipped=len(keys) - len(pending), page=page
+        folder=out,
+        tasks=selection.tasks,
+        results=results,
+        ran=len(pending),
+        skipped=len(keys) - len(pending),
+        page=page,
     )

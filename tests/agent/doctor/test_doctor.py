@@ -217,3 +217,9 @@ def test_bad_input_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["doctor", "--viewport", "wide"]) == 2
     err = capsys.readouterr().err.strip()
     assert "--viewport must look like 1280x720" in err and "\n" not in err
+
+
+def test_an_unknown_server_kind_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["doctor", "--endpoint", "http://127.0.0.1:9/v1", "--server", "bogus"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "unknown server 'bogus'" in err and "\n" not in err and "Traceback" not in err

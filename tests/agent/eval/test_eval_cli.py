@@ -168,6 +168,23 @@ def test_a_user_suite_scores_each_kind_of_check(
         (["eval", "miniwob", "--tasks", "use-slider", "--model", "oracle"], "the oracle solves only these"),
         (["eval", "miniwob", "--tasks", "click-button", "--ray"], "a Ray study needs --endpoint"),
         (["eval", "miniwob", "--episodes", "0"], "--episodes must be at least 1"),
+        (
+            ["eval", "miniwob", "--tasks", "click-button", "--model", "oracle", "--family", "nope"],
+            "unknown model family 'nope'",
+        ),
+        (
+            [
+                "eval",
+                "miniwob",
+                "--tasks",
+                "click-button",
+                "--endpoint",
+                "http://h:9/v1",
+                "--server",
+                "bogus",
+            ],
+            "unknown server 'bogus'",
+        ),
     ],
 )
 def test_bad_input_is_one_line(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
