@@ -52,7 +52,7 @@ class Tool:
         *,
         confirm: str | None = None,
     ) -> None:
-        if not TOOL_NAME.match(name):
+        if not TOOL_NAME.fullmatch(name):
             raise ValueError(f"tool name {name!r} must be lower-case snake case (a-z, 0-9, _), <= 64 chars")
         if name in ALL_ACTION_NAMES:
             raise ValueError(f"tool name {name!r} is a built-in action; give your tool another name")

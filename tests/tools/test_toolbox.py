@@ -105,7 +105,12 @@ def test_from_function_reads_name_docstring_and_typed_parameters() -> None:
 
 @pytest.mark.parametrize(
     ("name", "message"),
-    [("Lookup", "lower-case snake case"), ("click", "is a built-in action"), ("a b", "lower-case")],
+    [
+        ("Lookup", "lower-case snake case"),
+        ("click", "is a built-in action"),
+        ("a b", "lower-case"),
+        ("lookup\n", "lower-case"),
+    ],
 )
 def test_tool_names_every_family_can_write(name: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):

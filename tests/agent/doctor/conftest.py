@@ -1,8 +1,11 @@
-"""The doctor's desktop tests start a private Xvfb with the helper the environment tests use."""
+"""The doctor's tests use the helpers of other test folders: a private Xvfb (the environment tests'
+x_display) and the fake OpenAI-compatible server (the backend tests')."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "environments"))  # x_display
+TESTS = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(TESTS / "environments"))  # x_display
+sys.path.insert(0, str(TESTS / "model" / "backends"))  # fake_openai_server

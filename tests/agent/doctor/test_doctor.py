@@ -11,13 +11,14 @@ from typing import Any
 
 import pytest
 from agent_fakes import Run
+from fake_openai_server import Behaviour, FakeOpenAIServer
 from PIL import Image, ImageDraw
 from standin_model import standin
 from x_display import XScreen
 
 from anyres_agent.agent.cli import main
 from anyres_agent.agent.doctor.check import measure
-from anyres_agent.agent.doctor.probe import ProbeResult, probe_server, seen_size
+from anyres_agent.agent.doctor.probe import probe_server, seen_size
 from anyres_agent.agent.doctor.surfaces import BrowserSurface
 from anyres_agent.agent.doctor.targets import find_in_image, target_specs
 from anyres_agent.environments.base import Observation, Size
@@ -155,19 +156,14 @@ def test_a_server_that_keeps_the_size_is_told_apart() -> None:
     assert code == 0 and report["probe"]["resized"] is False and report["probe"]["counted_tokens"] == 46 * 26
 
 
-def test_a_server_without_usage_cannot_be_judged(arun: Run) -> None:
-    class NoUsage:
-        async def complete(self, request: Any) -> Any:
-            from anyres_agent.model.conversation import ModelReply
-
-            return ModelReply(text="ready", prompt_tokens=0, completion_tokens=0, backend="x", model="x")
-
-    spec = resolve_model("ui-tars-1.5-7b", endpoint="http://127.0.0.1:9/v1")
-    frame = get_family("uitars15").frame(screen=(1280, 720), image=(1280, 720), min_pixels=spec.min_pixels,
-                                         max_pixels=spec.max_pixels)  # fmt: skip
-    result: ProbeResult = arun(probe_server(NoUsage(), frame, Image.new("RGB", (1280, 720)), spec.min_pixels,
-                                            spec.max_pixels))  # fmt: skip
-    assert result.resized is None and "no usage" in result.note
+def test_a_server_without_usage_cannot_be_judged() -> None:
+    """A server that answers without `usage` (token counts) leaves the resize question open."""
+    server = FakeOpenAIServer()
+    server.script = [Behaviour(text="ready", usage=False)] * 2
+    with server.running():
+        code, report = _doctor("--endpoint", server.url, "--model", "ui-tars-1.5-7b")
+    assert code == 0 and len(server.requests) == 2  # both probe images were sent
+    assert report["probe"]["resized"] is None and "no usage" in report["probe"]["note"]
 
 
 def test_the_probe_requests_are_valid_for_the_model(arun: Run) -> None:
