@@ -150,6 +150,9 @@ def serve(state: State) -> ThreadingHTTPServer:
             length = int(self.headers.get("content-length", 0))
             raw = self.rfile.read(length)
             received = time.perf_counter()
+            if self.path == "/sink":  # the benchmark's bare-transport probe: answered at once
+                self._send({"ok": True})
+                return
             if self.path == "/reset":
                 with state.lock:
                     state.records, state.previous, state.count = [], None, 0

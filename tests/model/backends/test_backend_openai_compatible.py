@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Iterator
 
@@ -110,6 +111,32 @@ def test_request_carries_the_resized_image_and_the_vllm_pixel_budget(
     assert reply.image_tokens == request.frame.image_tokens == 1222
     assert set(reply.timings) == {"prepare", "request", "backoff", "total"}
     assert reply.backend == "openai-compatible"
+
+
+def test_the_body_with_spliced_images_is_byte_for_byte_what_httpx_json_would_send(
+    server: FakeOpenAIServer, screenshot_1080p: Image.Image
+) -> None:
+    frame = _frame()
+    first, second = (prepare_screenshot(screenshot_1080p, frame) for _ in range(2))
+    tricky = 'quotes " and \\ backslashes, é, 中文, a\nnewline, "data:image/png;base64,AAAA", {"url": 1}'
+    request = ModelRequest(
+        messages=[
+            Message.text("system", tricky),
+            Message(role="user", content=[TextPart(text=tricky), ImagePart(image=first)]),
+            Message(role="assistant", content=[TextPart(text="click(1, 2)")]),
+            Message(role="user", content=[ImagePart(image=second), TextPart(text="")]),
+        ],
+        frame=frame,
+    )
+    backend = _backend(server, server="vllm")
+
+    sent = backend.encode_body(request)
+
+    plain = backend.build_body(request)
+    assert sent == json.dumps(plain, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+    assert json.loads(sent)["messages"][1]["content"][0]["text"] == tricky
+    _run(backend, request)
+    assert server.requests[0].body == plain  # and that is what reached the server
 
 
 def test_plain_openai_servers_get_no_unknown_fields(
