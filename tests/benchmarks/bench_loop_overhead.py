@@ -214,6 +214,15 @@ def bare_exchange(base: str, size: int, idle: float, samples: int = 8) -> float:
     return statistics.median(times[1:])
 
 
+async def png_floor(floor: Callable[..., Awaitable[float]], idle: float, samples: int = 8) -> float:
+    """The desktop floor with the grab encoded as PNG by mss itself (median, after the idle gap)."""
+    times = []
+    for _ in range(samples):
+        await asyncio.sleep(idle)
+        times.append(await floor(png=True))
+    return statistics.median(times) * 1000
+
+
 def copy_time(data: bytes | bytearray, idle: float, samples: int = 8) -> float:
     """How long one plain copy of `data` takes after the model's idle gap (median)."""
     times = []
@@ -279,6 +288,12 @@ def report(row: dict[str, Any]) -> None:
         f"the bare exchange{read} takes {least:.1f} ms, so no served-model step gets below "
         f"{(row['floor'] + least) / row['floor']:.2f}x here"
     )
+    if "png_floor" in row:
+        print(
+            f"   (for reference, not the target: against a floor that hands over a PNG, as the browser's "
+            f"page.screenshot() does, i.e. mss grab + mss.tools.to_png + click = {row['png_floor']:.1f} ms, "
+            f"the overhead is {row['overhead'] / row['png_floor']:.2f}x)"
+        )
     print(f"   {row['changed']}")
 
 
@@ -324,6 +339,7 @@ async def browser_rows(args: argparse.Namespace, tmp: Path, site: PageSite) -> d
         try:
             label = f"browser {name} 1288x728, recording on, model {args.latency * 1000:.0f} ms"
             row = await measure(label, env, floor, answers, args, tmp)
+            row["png_floor"] = await png_floor(floor, args.latency)
             report(row)
             if name == "form":
                 prefix_reuse(row)
@@ -392,6 +408,7 @@ root.mainloop()
 async def desktop_rows(args: argparse.Namespace, tmp: Path) -> None:
     """The real adapter (mss capture, XTest input) on a private 1920x1080 Xvfb with a Tk window."""
     import mss
+    import mss.tools
     from x_display import XScreen
     from Xlib import X
     from Xlib.display import Display
@@ -405,9 +422,11 @@ async def desktop_rows(args: argparse.Namespace, tmp: Path) -> None:
         env = DesktopEnvironment(display=screen.display)
         sct, conn = mss.MSS(display=screen.display), Display(screen.display)
 
-        async def floor(sct: Any = sct, conn: Any = conn) -> float:
+        async def floor(sct: Any = sct, conn: Any = conn, png: bool = False) -> float:
             start = time.perf_counter()
-            sct.grab(sct.monitors[1])
+            shot = sct.grab(sct.monitors[1])
+            if png:  # what a script that hands a model the screen does: the grab as a PNG
+                mss.tools.to_png(shot.rgb, shot.size)
             xtest.fake_input(conn, X.MotionNotify, x=DESKTOP_SPOTS[0][0], y=DESKTOP_SPOTS[0][1])
             xtest.fake_input(conn, X.ButtonPress, 1)
             xtest.fake_input(conn, X.ButtonRelease, 1)
@@ -418,6 +437,7 @@ async def desktop_rows(args: argparse.Namespace, tmp: Path) -> None:
         label = f"desktop 1920x1080 {what}, recording on, model {args.latency * 1000:.0f} ms"
         try:
             row = await measure(label, env, floor, answers, args, tmp)
+            row["png_floor"] = await png_floor(floor, args.latency)
             if change == "whole":  # every pixel changed: whatever encodes it reads all of them
                 raw = sct.grab(sct.monitors[1]).raw
                 row["frame_mb"], row["frame_read"] = len(raw) / 1e6, copy_time(raw, args.latency) * 1000
