@@ -7,6 +7,10 @@ compressor, ended with a sync flush, so nothing refers back across bands). A ban
 the previous frame's keeps its compressed segment; the zlib stream's Adler-32 is combined from the
 per-band checksums. The output is an ordinary PNG (8-bit RGB, filter None), decodable by anything.
 
+Deflate is Intel's ISA-L (the `isal` package, installed with the desktop and gym extras) when present,
+else zlib: on a text-dense 1080p screen ISA-L encodes in 6.5 ms what takes zlib 35 ms and Pillow's PNG
+71 ms, for about 13% more bytes than Pillow's (tests/benchmarks/bench_request_prep.py prints all three).
+
 One `PngEncoder` is meant for one stream of frames on one thread at a time; `encode_png` is the
 stateless one-shot form.
 """
@@ -17,9 +21,19 @@ import struct
 import threading
 import zlib
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Literal
 
 from PIL import Image
+
+DEFLATE: ModuleType = zlib
+"""The deflate implementation (zlib's API: compressobj, adler32, crc32): ISA-L's when installed."""
+try:
+    from isal import isal_zlib
+
+    DEFLATE = isal_zlib
+except ImportError:  # a core-only install: zlib does the same job, slower
+    pass
 
 PixelLayout = Literal["RGB", "BGRX", "RGBX"]
 """How raw pixels are laid out: 3 bytes per pixel, or 4 with the fourth ignored (mss gives BGRX)."""
@@ -42,7 +56,7 @@ def adler32_combine(first: int, second: int, second_length: int) -> int:
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
-    crc = zlib.crc32(data, zlib.crc32(kind))
+    crc = DEFLATE.crc32(data, DEFLATE.crc32(kind))
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
 
 
@@ -59,6 +73,7 @@ class PngEncoder:
     With a `canvas` larger than the frame, the PNG is that size: the frame unscaled at its top-left,
     the rest black. That is how a screenshot becomes a model image on the factor's grid without a
     resample, and the padding costs only the bytes it adds (its rows are compressed once).
+    `level` is zlib's 0-9; ISA-L has 0-3 (0 is its fastest, not stored), and higher levels use 3.
     """
 
     def __init__(self, band_rows: int = 16, level: int = 1) -> None:
@@ -141,9 +156,11 @@ class PngEncoder:
     def _compress_rgb(self, rgb: bytes, width: int, rows: int, pad: bytes) -> _Band:
         line = width * 3
         filtered = b"".join(b"\x00" + rgb[y * line : (y + 1) * line] + pad for y in range(rows))
-        compressor = zlib.compressobj(self.level, zlib.DEFLATED, -15)
-        segment = compressor.compress(filtered) + compressor.flush(zlib.Z_SYNC_FLUSH)
-        return _Band(segment, zlib.adler32(filtered), len(filtered))
+        deflate = DEFLATE
+        level = self.level if deflate is zlib else min(self.level, deflate.ISAL_BEST_COMPRESSION)
+        compressor = deflate.compressobj(level, deflate.DEFLATED, -15)
+        segment = compressor.compress(filtered) + compressor.flush(deflate.Z_SYNC_FLUSH)
+        return _Band(segment, deflate.adler32(filtered), len(filtered))
 
 
 def encode_png(

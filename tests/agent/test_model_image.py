@@ -58,10 +58,13 @@ def test_raw_desktop_pixels_are_padded_by_the_incremental_encoder() -> None:
     assert encoder.bands_compressed > 0
 
 
-def test_over_budget_captures_are_still_resampled() -> None:
+def test_over_budget_captures_are_still_resampled_and_encoded_by_the_runs_encoder() -> None:
     frame = Frame.build(space="resized", screen=(3840, 2160), max_pixels=1280 * 28 * 28, fit="pad")
-    image = model_image(Screenshot.from_image(_page((3840, 2160))), frame, PngEncoder())
-    assert not image.has_png and decode_data_url(to_data_url(image)).size == (1316, 728)
+    encoder = PngEncoder()
+    image = model_image(Screenshot.from_image(_page((3840, 2160))), frame, encoder)
+    sent = decode_data_url(to_data_url(image)).convert("RGB")
+    assert sent.size == (1316, 728) and encoder.bands_compressed > 0
+    assert sent.tobytes() == image.load().tobytes()  # the PNG holds exactly the resampled pixels
 
 
 def test_a_frame_for_another_size_is_refused() -> None:

@@ -4,15 +4,41 @@ from __future__ import annotations
 
 import io
 import random
+import subprocess
+import sys
 import zlib
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from anyres_agent.environments import png as png_module
 from anyres_agent.environments.png import PngEncoder, adler32_combine, encode_png
 from anyres_agent.environments.screenshot import Screenshot
+
+
+@pytest.fixture(autouse=True, scope="module", params=["isal", "zlib"])
+def deflate(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Every test runs with ISA-L's deflate (what the desktop and gym extras install) and with zlib
+    (a core-only install): both must give PNGs that decode to the exact pixels."""
+    from isal import isal_zlib
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(png_module, "DEFLATE", isal_zlib if request.param == "isal" else zlib)
+        yield request.param
+
+
+@pytest.mark.parametrize(
+    ("setup", "expected"),
+    [("", "isal.isal_zlib"), ("import sys; sys.modules['isal'] = None; ", "zlib")],
+    ids=["with the desktop extra", "core only"],
+)
+def test_isal_deflate_when_installed_else_zlib(setup: str, expected: str) -> None:
+    code = f"{setup}from anyres_agent.environments.png import DEFLATE; print(DEFLATE.__name__)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == expected
 
 
 def decode(png: bytes) -> Image.Image:
