@@ -11,11 +11,13 @@ asked, so a step pays for what its backend uses:
 | padded    | the incremental encoder: only changed rows recompress | the capture on a canvas  |
 | resampled | the resampled pixels through the same encoder         | the resampled pixels     |
 
-The run's encoder (environments.png, ISA-L's deflate where installed) is 3-8x faster than Pillow's
-PNG at level 1 on 1080p-4K screens, so the resampled case goes through it too.
+The run's encoder (environments.png, ISA-L's deflate where installed) is about 10x faster than Pillow's
+PNG at level 1 (bench_request_prep.py), so the resampled case goes through it too.
 """
 
 from __future__ import annotations
+
+from PIL import Image
 
 from anyres_agent.environments.png import PngEncoder
 from anyres_agent.environments.screenshot import Screenshot
@@ -33,12 +35,14 @@ def model_image(shot: Screenshot, frame: Frame, encoder: PngEncoder) -> LazyImag
             f"{frame.image_width}x{frame.image_height}; build the frame from this screenshot"
         )
     size = (frame.resized_width, frame.resized_height)
-    if frame.unchanged or frame.padded:
-        return LazyImage(
-            lambda: prepare_screenshot(shot.image, frame), size, png=lambda: shot.rgb_png(size, encoder)
-        )
-    return LazyImage(  # a backend asks for one or the other, so neither keeps the resample for both
-        lambda: prepare_screenshot(shot.image, frame),
-        size,
-        png=lambda: encoder.encode(prepare_screenshot(shot.image, frame).tobytes(), size, "RGB"),
-    )
+
+    def pixels() -> Image.Image:
+        return prepare_screenshot(shot.image, frame)
+
+    def png() -> bytes:
+        if frame.unchanged or frame.padded:
+            return shot.rgb_png(size, encoder)
+        # resampled: a backend asks for pixels or PNG, not both, so neither keeps the other's work
+        return encoder.encode(pixels().tobytes(), size, "RGB")
+
+    return LazyImage(pixels, size, png=png)

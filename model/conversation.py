@@ -64,7 +64,8 @@ class LazyImage:
 
     @property
     def has_png(self) -> bool:
-        """PNG bytes can be had without encoding the pixels here (see `png`)."""
+        """The image came with its own way to PNG bytes (see `png`): the capture as it is, or the run's
+        encoder; without one, a backend encodes the pixels itself."""
         return self._png_factory is not None or self._png is not None
 
     def png(self) -> bytes:

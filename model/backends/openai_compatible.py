@@ -15,7 +15,6 @@ import json
 import logging
 import os
 import random
-import re
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -126,12 +125,12 @@ class OpenAICompatibleBackend:
 
     # --- request shape -------------------------------------------------------------------------
     def encode_body(self, request: ModelRequest) -> bytes:
-        """The request body as UTF-8 JSON bytes, as httpx's `json=` writes it, made on a worker thread.
+        """The request body as UTF-8 JSON bytes, as httpx's `json=` writes them, made on a worker thread.
 
         The screenshots' data URLs are most of the body (several MB with a few 1080p images in the
         history), and base64 needs no JSON escaping, so they are spliced in as bytes instead of being
-        scanned by the JSON encoder each step (2-3 ms at 1080p). Each goes in as a marker made from a
-        fresh random token, which no text in the request can contain.
+        scanned by the JSON encoder each step (bench_request_prep.py prints both ways). Each goes in
+        as a marker made from a fresh random token, which no text in the request can contain.
         """
         token = uuid.uuid4().hex
         urls: list[str] = []
@@ -146,10 +145,11 @@ class OpenAICompatibleBackend:
             separators=(",", ":"),
             allow_nan=False,
         )
-        pieces = re.split(f'"{token}:([0-9]+)"', text)
-        out = [pieces[0].encode("utf-8")]
-        for index, rest in zip(pieces[1::2], pieces[2::2], strict=True):
-            out += (b'"', urls[int(index)].encode("ascii"), b'"', rest.encode("utf-8"))
+        first, *marked = text.split(f'"{token}:')
+        out = [first.encode("utf-8")]
+        for piece in marked:  # '<n>"' and the JSON after it
+            index, _, after = piece.partition('"')
+            out += (b'"', urls[int(index)].encode("ascii"), b'"', after.encode("utf-8"))
         return b"".join(out)
 
     def build_body(

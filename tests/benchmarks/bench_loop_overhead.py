@@ -31,7 +31,7 @@ Rows and targets (PASS/FAIL printed per row):
       prefix of the next prompt (a prefix cache reuses them); target >= 80% of all prompt tokens
   memory: RSS growth from step 20 to step 300 (scripted model, recording on) < 50 MB
 Each row also prints its lower bound, measured in the same run: the same body sent with the stdlib's
-bare http.client to the same server and answered at once (no client that sends it can do better)
+bare http.client to the same server and answered at once (a bare stdlib reference for what sending it costs)
 and, where every pixel changed, one plain copy of the frame (less than any encoder does); floor plus
 these is the least any served-model step can cost here.
 With --runs N the suite repeats and a last table gives each ratio's range over the runs.
@@ -197,7 +197,7 @@ async def measure(
 def bare_exchange(base: str, size: int, idle: float, samples: int = 8) -> float:
     """The least an HTTP exchange of a `size`-byte body can take on this machine: the stdlib's
     http.client on one kept-alive connection, to the same server, answered at once, after the same
-    idle gap the model leaves. No client that sends the request can do better."""
+    idle gap the model leaves: a bare stdlib reference for what sending the body costs."""
     url = urlparse(base)
     conn = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port)
     body = b'{"pad":"' + b"A" * max(0, size - 10) + b'"}'
@@ -339,7 +339,6 @@ async def browser_rows(args: argparse.Namespace, tmp: Path, site: PageSite) -> d
         try:
             label = f"browser {name} 1288x728, recording on, model {args.latency * 1000:.0f} ms"
             row = await measure(label, env, floor, answers, args, tmp)
-            row["png_floor"] = await png_floor(floor, args.latency)
             report(row)
             if name == "form":
                 prefix_reuse(row)

@@ -7,6 +7,7 @@ import json
 import logging
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from fake_openai_server import DROP, OK, FakeOpenAIServer, slow, status
 from PIL import Image
@@ -133,10 +134,11 @@ def test_the_body_with_spliced_images_is_byte_for_byte_what_httpx_json_would_sen
     sent = backend.encode_body(request)
 
     plain = backend.build_body(request)
-    assert sent == json.dumps(plain, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+    assert sent == httpx.Request("POST", server.url, json=plain).read()
     assert json.loads(sent)["messages"][1]["content"][0]["text"] == tricky
     _run(backend, request)
-    assert server.requests[0].body == plain  # and that is what reached the server
+    assert server.requests[0].body == plain  # and that is what reached the server, said to be JSON
+    assert server.requests[0].headers["content-type"] == "application/json"
 
 
 def test_plain_openai_servers_get_no_unknown_fields(
