@@ -32,20 +32,20 @@ def pending_confirmations(state: RunState) -> list[ConfirmationRequest]:
     step = state.step
     if step is None:
         return []
-    return [
-        ConfirmationRequest(
-            step=step.index,
-            action=p.action,
-            description=p.action.describe(),
-            reason=p.risk or "",
-            thought=step.thought,
-            url=step.observation.url,
-            app=step.observation.app,
-            target=str(p.target) if p.target is not None else "",
-        )
-        for p in step.actions
-        if p.decision == "pending"
-    ]
+    return [_request(step, p) for p in step.actions if p.decision == "pending"]
+
+
+def _request(step: StepRecord, planned: PlannedAction) -> ConfirmationRequest:
+    return ConfirmationRequest(
+        step=step.index,
+        action=planned.action,
+        description=planned.action.describe(),
+        reason=planned.risk or "",
+        thought=step.thought,
+        url=step.observation.url,
+        app=step.observation.app,
+        target=str(planned.target) if planned.target is not None else "",
+    )
 
 
 def secret_scope(state: RunState, ctx: RunContext, location: str | None) -> SecretScope:
@@ -177,9 +177,9 @@ async def confirm(state: RunState, ctx: RunContext) -> RunState:
     asks_person = ctx.config.confirm == "ask" and ctx.confirm is not None  # the screen may change meanwhile
     for round_ in range(MAX_RECHECKS + 1):
         last = round_ == MAX_RECHECKS
-        # the requests follow the pending actions in order, and each answer resolves the first one left
         pending = [p for p in step.actions if p.decision == "pending"]
-        for planned, request in zip(pending, pending_confirmations(state), strict=True):
+        for planned in pending:  # each answer resolves the first pending action left
+            request = _request(step, planned)
             if last:
                 decision = Decision.reject("the screen kept changing while the user was asked")
             else:

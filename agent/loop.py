@@ -27,8 +27,14 @@ from anyres_agent.agent.confirmation import (
     recheck_if_resumed,
     secret_scope,
 )
-from anyres_agent.agent.env_hints import doable_actions, focused_target, option_notes, prompt_extras
-from anyres_agent.agent.guard_hooks import as_guards, judge
+from anyres_agent.agent.env_hints import (
+    FOCUSED_ACTIONS,
+    doable_actions,
+    focused_target,
+    option_notes,
+    prompt_extras,
+)
+from anyres_agent.agent.guard_hooks import default_guards, judge
 from anyres_agent.agent.guards import (
     KEYWORD_CHECKED,
     GuardDecision,
@@ -56,7 +62,7 @@ from anyres_agent.agent.trajectory import (
     SentMessage,
     StepRecord,
 )
-from anyres_agent.environments.base import ActionRejectedError, EnvironmentError_
+from anyres_agent.environments.base import ActionRejectedError, EnvironmentError_, Target
 from anyres_agent.model.answer import ParseError, cut_note
 from anyres_agent.model.conversation import GenerationSettings, ModelRequest
 from anyres_agent.model.families.textparse import cap_answer
@@ -248,11 +254,19 @@ async def guard(state: RunState, ctx: RunContext) -> RunState:
     step = state.step
     assert step is not None
     start = time.perf_counter()
-    # what each action lands on is read from the device first (the guards judge it, the record keeps it)
+    # what each action lands on is read from the device first (the guards judge it, the record keeps it);
+    # typing and keys land on the one focus, which nothing moves before `act`: read once a step
+    focus: list[Target | None] = []
     for planned in step.actions:
-        if planned.action.type in KEYWORD_CHECKED:
+        kind = planned.action.type
+        if kind in FOCUSED_ACTIONS:
+            if not focus:
+                focus.append(await read_target(ctx, planned.action))
+            planned.target = focus[0]
+        elif kind in KEYWORD_CHECKED:
             planned.target = await read_target(ctx, planned.action)
-    for name, verdict in await judge(state, ctx, as_guards(ctx.guards)):
+    guards = ctx.guards if ctx.guards is not None else default_guards()  # Agent made the list once
+    for name, verdict in await judge(state, ctx, guards):
         await ctx.emit(StepEvent(kind="guard", step=step.index, message=f"{name}: {verdict.reason}"))
     step.timings["guard"] = time.perf_counter() - start
     if state.status == "running":

@@ -266,9 +266,14 @@ def render_report(trajectory: Trajectory) -> str:
     )
 
 
-def write_report(record_dir: str | os.PathLike[str], output: str | os.PathLike[str] | None = None) -> Path:
-    """Read a trajectory folder and write its report (record_dir/report.html by default)."""
-    trajectory = read_trajectory(record_dir)
+def write_report(
+    record_dir: str | os.PathLike[str],
+    output: str | os.PathLike[str] | None = None,
+    trajectory: Trajectory | None = None,
+) -> Path:
+    """Write a trajectory folder's report (record_dir/report.html by default); `trajectory` is the
+    folder already read, when the caller has it."""
+    trajectory = trajectory or read_trajectory(record_dir)
     path = Path(output) if output is not None else Path(record_dir) / "report.html"
     atomic_write(path, render_report(trajectory).encode("utf-8"))
     return path

@@ -192,7 +192,7 @@ class TrajectoryRecorder:
         try:
             atomic_write(path, data)
         except OSError as error:
-            where = path.relative_to(self.root) if path.is_relative_to(self.root) else path
+            where = path.relative_to(self.root)
             raise RecordingError(f"could not write {where}: {error.strerror or error}") from None
 
     def write_run(self, run: RunRecord) -> None:

@@ -20,6 +20,7 @@ import inspect
 import queue
 import threading
 import time
+import weakref
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
@@ -49,11 +50,10 @@ class ThreadBridge:
 
     def __init__(self) -> None:
         self.owner = threading.get_ident()
-        self._calls: queue.SimpleQueue[
-            tuple[Callable[[], Any], asyncio.AbstractEventLoop, asyncio.Future[Any]]
-        ]
-        self._calls = queue.SimpleQueue()
-        self._wrapped: dict[int, tuple[object, SyncFacade]] = {}
+        self._calls: queue.SimpleQueue[_Call] = queue.SimpleQueue()
+        # one facade per object while anyone holds it (a facade holds its object, so the id stays
+        # valid); weak, so the facades of every request a page ever made do not pile up
+        self._wrapped: weakref.WeakValueDictionary[int, SyncFacade] = weakref.WeakValueDictionary()
 
     def on_owner_thread(self) -> bool:
         return threading.get_ident() == self.owner
@@ -91,10 +91,10 @@ class ThreadBridge:
         if not is_sync_playwright(value):
             return value
         found = self._wrapped.get(id(value))
-        if found is None or found[0] is not value:
-            found = (value, SyncFacade(value, self))
+        if found is None or found._target is not value:
+            found = SyncFacade(value, self)
             self._wrapped[id(value)] = found
-        return found[1]
+        return found
 
 
 def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:

@@ -73,11 +73,6 @@ async def _copy(source: asyncio.StreamReader, sink: asyncio.StreamWriter, limit:
                 left -= len(data)
 
 
-async def _copy_body(reader: asyncio.StreamReader, sink: asyncio.StreamWriter, length: int | None) -> None:
-    if length != 0:
-        await _copy(reader, sink, length)
-
-
 class AllowListProxy:
     """An HTTP proxy on 127.0.0.1 that lets the browser reach allowed hosts only.
 
@@ -243,7 +238,7 @@ class AllowListProxy:
         up_writer.write(b"\r\n".join(request) + b"\r\n\r\n")
         # the body only (by Content-Length, or chunked until the response is over): whatever the
         # client sends after it is never read, so one connection carries one request
-        body = asyncio.ensure_future(_copy_body(reader, up_writer, _body_length(headers)))
+        body = asyncio.ensure_future(_copy(reader, up_writer, _body_length(headers)))
         try:
             response_head = await up_reader.readuntil(b"\r\n\r\n")
             status, *response_headers = response_head[:-4].split(b"\r\n")

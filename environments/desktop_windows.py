@@ -41,8 +41,7 @@ class WindowReader:
         name = window.get_wm_name()
         return name.decode("latin-1") if isinstance(name, bytes) else (name or "")
 
-    def _target(self, window: Any) -> Target:
-        name = self._name(window)
+    def _target(self, window: Any, name: str) -> Target:
         klass = window.get_wm_class()
         app = klass[1] if klass else None
         return Target(description=f'window "{name}"', location=app)
@@ -54,8 +53,9 @@ class WindowReader:
             child = window.translate_coords(self.root, x, y).child
             if not child:
                 return None
-            if self._name(child):
-                return self._target(child)
+            name = self._name(child)
+            if name:
+                return self._target(child, name)
             window = child
         return None
 
@@ -65,7 +65,8 @@ class WindowReader:
         for _ in range(MAX_DEPTH):
             if not hasattr(window, "get_wm_name") or window == self.root:
                 return None
-            if self._name(window):
-                return self._target(window)
+            name = self._name(window)
+            if name:
+                return self._target(window, name)
             window = window.query_tree().parent
         return None

@@ -80,6 +80,8 @@ class PngEncoder:
         if band_rows < 1 or not 0 <= level <= 9:
             raise ValueError(f"band_rows must be >= 1 and level 0-9, got {band_rows} and {level}")
         self.band_rows, self.level = band_rows, level
+        self._deflate = DEFLATE  # chosen once, with the level it takes (ISA-L has 0-3)
+        self._deflate_level = level if DEFLATE is zlib else min(level, DEFLATE.ISAL_BEST_COMPRESSION)
         self._lock = threading.Lock()
         self._key: tuple[int, int, str, int, int] | None = None
         self._previous: bytes | bytearray | None = None
@@ -156,9 +158,8 @@ class PngEncoder:
     def _compress_rgb(self, rgb: bytes, width: int, rows: int, pad: bytes) -> _Band:
         line = width * 3
         filtered = b"".join(b"\x00" + rgb[y * line : (y + 1) * line] + pad for y in range(rows))
-        deflate = DEFLATE
-        level = self.level if deflate is zlib else min(self.level, deflate.ISAL_BEST_COMPRESSION)
-        compressor = deflate.compressobj(level, deflate.DEFLATED, -15)
+        deflate = self._deflate
+        compressor = deflate.compressobj(self._deflate_level, deflate.DEFLATED, -15)
         segment = compressor.compress(filtered) + compressor.flush(deflate.Z_SYNC_FLUSH)
         return _Band(segment, deflate.adler32(filtered), len(filtered))
 

@@ -29,7 +29,7 @@ from typing import Any, get_type_hints
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from anyres_agent.tools.actions import ALL_ACTION_NAMES, TOOL_NAME_PATTERN, ToolCall
-from anyres_agent.tools.schema import InvalidActionError, describe_validation_error, inline_refs
+from anyres_agent.tools.schema import InvalidActionError, describe_validation_error, model_parameters
 
 TOOL_NAME = re.compile(TOOL_NAME_PATTERN)
 MAX_RESULT_CHARS = 4_000
@@ -97,13 +97,7 @@ class Tool:
 
     def parameters(self) -> dict[str, Any]:
         """The arguments' JSON schema, inlined (function-calling servers often reject `$ref`)."""
-        schema = inline_refs(self.arguments.model_json_schema())
-        schema.pop("title", None)
-        for prop in schema.get("properties", {}).values():
-            prop.pop("title", None)
-        schema.setdefault("properties", {})
-        schema["additionalProperties"] = False
-        return schema
+        return model_parameters(self.arguments)
 
     def function_schema(self) -> dict[str, Any]:
         """The OpenAI/Hermes `tools` entry for this tool."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from anyres_agent.tools.actions import ACTIONS_BY_NAME, Action, ToolCall, _Action
 
@@ -40,15 +40,23 @@ def inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
     return walk(schema)
 
 
-def parameters_schema(action_cls: type[_Action]) -> dict[str, Any]:
-    """The JSON schema of one action's arguments (without its `type` tag)."""
-    schema = inline_refs(action_cls.model_json_schema())
-    schema["properties"].pop("type", None)
-    schema["required"] = [r for r in schema.get("required", []) if r != "type"]
+def model_parameters(model: type[BaseModel]) -> dict[str, Any]:
+    """A pydantic model's JSON schema as function-calling `parameters`: inlined (servers often reject
+    `$ref`), without titles, no extra properties."""
+    schema = inline_refs(model.model_json_schema())
     schema.pop("title", None)
-    schema["additionalProperties"] = False
+    schema.setdefault("properties", {})
     for prop in schema["properties"].values():
         prop.pop("title", None)
+    schema["additionalProperties"] = False
+    return schema
+
+
+def parameters_schema(action_cls: type[_Action]) -> dict[str, Any]:
+    """The JSON schema of one action's arguments (without its `type` tag)."""
+    schema = model_parameters(action_cls)
+    schema["properties"].pop("type", None)
+    schema["required"] = [r for r in schema.get("required", []) if r != "type"]
     return schema
 
 

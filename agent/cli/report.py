@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
         trajectory = read_trajectory(args.dir)
         for index, reason in trajectory.gaps.items():  # drawn as gaps; said here too
             print(f"agent report: step {index} is a gap: {reason}", file=sys.stderr)
-        path = write_report(args.dir, args.output)
+        path = write_report(args.dir, args.output, trajectory)
     except TrajectoryError as error:
         raise UsageError(str(error)) from None
     except OSError as error:  # the output cannot be written

@@ -13,9 +13,6 @@ FRACTIONS: tuple[tuple[float, float], ...] = (
 )  # fmt: skip
 """A 3x3 grid and the four corners: a wrong scale shows at the far edges, a wrong offset everywhere."""
 
-SQUARE = 10
-"""Target size in screen pixels; its centre is a whole screen pixel."""
-
 
 def colour(index: int) -> tuple[int, int, int]:
     """Saturated reds and oranges: text anti-aliasing and the white page never make these."""

@@ -71,15 +71,6 @@ def miniwob_html_dir() -> Path:
     return html
 
 
-def miniwob_version() -> str:
-    from importlib import metadata
-
-    try:
-        return metadata.version("miniwob")
-    except metadata.PackageNotFoundError:
-        return "unknown"
-
-
 def is_flight_site(task: str) -> bool:
     return task.startswith("flight.")
 

@@ -161,20 +161,17 @@ def probe_owners(endpoint: str, headers: dict[str, str], timeout: float = 5.0) -
 
 
 def resolve_profile(
-    server: str, endpoint: str, model: str = "", *, headers: dict[str, str] | None = None, probe: bool = True
+    server: str, endpoint: str, model: str = "", *, headers: dict[str, str] | None = None
 ) -> ServerProfile:
     """The profile for `--server` (a name, or "auto": guessed from the address and model name, then
-    from what `/models` says when `probe`, else generic)."""
+    from what `/models` says, else generic)."""
     if server.strip().lower() != "auto":
         return profile_named(server)
     guessed = guess_profile(endpoint, model)
     if guessed is not None:
         return guessed
-    if probe:
-        found = profile_from_owners(probe_owners(endpoint, headers or {}))
-        if found is not None:
-            return found
-    return PROFILES["generic"]
+    found = profile_from_owners(probe_owners(endpoint, headers or {}))
+    return found if found is not None else PROFILES["generic"]
 
 
 def capped_budget(profile: ServerProfile, factor: int, min_pixels: int, max_pixels: int) -> tuple[int, int]:
