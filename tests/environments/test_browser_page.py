@@ -145,3 +145,31 @@ def test_a_sync_context_with_no_page_gets_one_that_close_closes(site: Site) -> N
             return opened, left
 
     assert _in_own_thread(work) == (1, 0)
+
+
+def test_a_sync_objects_facade_is_one_while_held_and_freed_after(site: Site) -> None:
+    """Every request a sync page makes passes through a facade; the bridge keeps one facade per object
+    (identity comparisons hold) but must not keep them all for the life of the page."""
+
+    def work() -> tuple[bool, int]:
+        import gc
+        import weakref
+
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as playwright:
+            chromium = _sync_chromium(playwright)
+            page = chromium.new_page()
+            page.goto(site.url("/form.html"))
+            bridge = bridge_of(wrap_page(page))
+            assert bridge is not None
+            locator = page.locator("#name")
+            same = bridge.wrap(locator) is bridge.wrap(locator)
+            freed = [weakref.ref(bridge.wrap(page.locator(f"#n{i}"))) for i in range(50)]
+            gc.collect()
+            chromium.close()
+            return same, sum(ref() is not None for ref in freed)
+
+    same, alive = _in_own_thread(work)
+    assert same
+    assert alive == 0
