@@ -141,13 +141,14 @@ def test_a_model_that_cannot_ground_fails_with_its_answer_and_the_screenshot() -
 def test_a_secret_is_typed_but_never_recorded(tmp_path: Path) -> None:
     screen = FakeScreen()
     setup = ModelSetup(backend=grounding_or([]), family=get_family("qwen25vl"))
-    session = AsyncUI(screen, setup, record_dir=tmp_path, secrets=SecretStore({"PIN": "4711"}))
+    # Not digits alone: a bare "4711" turns up inside recorded timestamps and image bytes by chance.
+    session = AsyncUI(screen, setup, record_dir=tmp_path, secrets=SecretStore({"PIN": "pin-4711"}))
     with UI(session, LoopThread(), owns_runner=True) as ui:
         ui.type("{{secret:PIN}}", into="the card")
         report = ui.write_report().read_text()
-    assert screen.actions[-1] == Type(text="4711")
+    assert screen.actions[-1] == Type(text="pin-4711")
     recorded = " ".join(p.read_text() for p in tmp_path.rglob("*.json")) + report
-    assert "{{secret:PIN}}" in recorded and "4711" not in recorded
+    assert "{{secret:PIN}}" in recorded and "pin-4711" not in recorded
 
 
 def test_a_missing_secret_is_named_before_anything_is_clicked(tmp_path: Path) -> None:
