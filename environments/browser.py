@@ -196,7 +196,8 @@ class BrowserEnvironment:
         browser_proxy: AllowListProxy | None = None,
         **options: Any,
     ) -> BrowserEnvironment:
-        """A new context (or, over CDP, the browser's existing one) in a browser someone else owns.
+        """A new context (or, over CDP, the browser's existing one if it has one) in a browser someone
+        else owns.
 
         With `allowed_domains`, a new context gets its own allow-list proxy, which every connection
         of the context goes through. An existing CDP context cannot be given one: there only request
@@ -204,11 +205,12 @@ class BrowserEnvironment:
         `browser_proxy` is the browser-wide proxy `launch()` started; the environment closes it.
         """
         allow = DomainAllowList(allowed_domains)
-        proxy = AllowListProxy(allow) if allow.active and not reuse_context else None
+        reuse = reuse_context and bool(browser.contexts)  # none to reuse: a new context, with a proxy
+        proxy = AllowListProxy(allow) if allow.active and not reuse else None
         if proxy is not None:
             proxy.start()
         try:
-            if reuse_context and browser.contexts:
+            if reuse:
                 context = browser.contexts[0]
                 page = context.pages[-1] if context.pages else await context.new_page()
                 await page.set_viewport_size({"width": viewport[0], "height": viewport[1]})

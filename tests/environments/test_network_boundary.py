@@ -212,6 +212,36 @@ def test_a_borrowed_browser_without_the_flags_is_said_to_leave_webrtc_open(
         run(env.close())
 
 
+def test_an_attached_browser_with_no_context_to_reuse_gets_a_new_one_behind_the_proxy(
+    run: Run, hostile_site: PageServer, attacker: Attacker
+) -> None:
+    """Over CDP the adapter reuses the browser's own context; a browser that exposes none (as a
+    Playwright-launched one does) gets a fresh context, and that one is held by the proxy too."""
+    from playwright.async_api import async_playwright
+
+    attacker.reset()
+    playwright = run(async_playwright().start())
+    try:
+        browser = run(playwright.chromium.launch(executable_path=_chromium(playwright)))
+        assert browser.contexts == []
+        env = run(
+            BrowserEnvironment.from_browser(
+                browser, None, allowed_domains=ALLOWED, reuse_context=True, timeout_s=5
+            )
+        )
+        try:
+            assert env.boundary.startswith("allow-list proxy for every HTTP(S)/WebSocket connection")
+            for name in ("sharedworker-fetch", "navigate-redirect", "keepalive-on-exit"):
+                run(attack(env, hostile_site, attacker, BY_NAME[name]))
+            hits = quiet_hits(attacker)
+            assert hits["sharedworker-fetch"] == hits["navigate-redirect"] == hits["keepalive-on-exit"] == 0
+        finally:
+            run(env.close())
+        run(browser.close())
+    finally:
+        run(playwright.stop())
+
+
 def _chromium(playwright: Any) -> str | None:
     from anyres_agent.environments.browser_launch import find_browser
 
