@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import random
+import re
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -44,6 +45,14 @@ RESERVED_FIELDS = frozenset({"model", "messages", "stream"})
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 60.0
 JSON_CONTENT = {"Content-Type": "application/json"}
+CONTEXT_OVERFLOW = re.compile(
+    r"context[ _](length|size|window|limit)|maximum (prompt|input) length|prompt is too long|max_model_len"
+    r"|range of input length",
+    re.IGNORECASE,
+)
+"""How servers word a prompt longer than their context: vLLM "This model's maximum context length is
+N tokens", SGLang "longer than the model's context length", llama.cpp "exceeds the available context
+size", OpenAI `context_length_exceeded`, DashScope "Range of input length should be [1, N]"."""
 
 
 class OpenAICompatibleBackend:
@@ -287,6 +296,13 @@ class OpenAICompatibleBackend:
             hint = f"check the API key in the environment variable {self.api_key_env} (it {state})"
         elif status == 404:
             hint = f"check that the endpoint ends in /v1 and that the server serves {self.model!r}"
+        elif status in (400, 413, 422) and CONTEXT_OVERFLOW.search(response.text):
+            hint = (
+                "the prompt and its screenshots do not fit the server's context window: start the server "
+                "with a longer one (vLLM --max-model-len, SGLang --context-length, llama.cpp --ctx-size, "
+                "Ollama OLLAMA_CONTEXT_LENGTH) or send less: fewer past screenshots (--history-images), "
+                "a lower history_image_tokens or max_pixels, or a smaller max_new_tokens"
+            )
         elif status in (400, 413, 422):
             hint = (
                 "the server rejected the request; if it names an unknown field, pass the right server "

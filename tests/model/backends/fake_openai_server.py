@@ -27,13 +27,19 @@ class Behaviour:
     delay: float = 0.0
     text: str = "Action: click(start_box='(500,500)')"
     usage: bool = True
+    message: str = ""  # the error's message for a status; "simulated <code>" when empty
 
 
 OK = Behaviour()
 
 
-def status(code: int, **headers: str) -> Behaviour:
-    return Behaviour(kind="status", status=code, headers={k.replace("_", "-"): v for k, v in headers.items()})
+def status(code: int, message: str = "", **headers: str) -> Behaviour:
+    return Behaviour(
+        kind="status",
+        status=code,
+        message=message,
+        headers={k.replace("_", "-"): v for k, v in headers.items()},
+    )
 
 
 def slow(seconds: float) -> Behaviour:
@@ -112,7 +118,7 @@ class FakeOpenAIServer:
                 if behaviour.kind == "status":
                     self._send(
                         behaviour.status,
-                        {"error": {"message": f"simulated {behaviour.status}"}},
+                        {"error": {"message": behaviour.message or f"simulated {behaviour.status}"}},
                         behaviour.headers,
                     )
                     return

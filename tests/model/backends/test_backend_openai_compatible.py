@@ -226,6 +226,40 @@ def test_401_is_not_retried_and_points_at_the_key_variable(
     assert "TEST_SERVER_KEY: set" in repr(backend) and KEY not in repr(backend)
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        # vLLM (the V1 engine's wording, then the older one with the completion counted in)
+        "This model's maximum context length is 4096 tokens. However, your request has 5310 input tokens. "
+        "Please reduce the length of the input messages.",
+        "This model's maximum context length is 4096 tokens. However, you requested 5822 tokens "
+        "(5310 in the messages, 512 in the completion).",
+        "The input (5310 tokens) is longer than the model's context length (4096 tokens).",  # SGLang
+        "request (5310 tokens) exceeds the available context size (4096 tokens)",  # llama.cpp server
+    ],
+)
+def test_a_prompt_too_long_for_the_server_says_how_to_fit_it(
+    server: FakeOpenAIServer, screenshot_1080p: Image.Image, message: str
+) -> None:
+    server.script = [status(400, message)]
+    with pytest.raises(BackendError) as caught:
+        _run(_backend(server), _request(screenshot_1080p))
+    text = str(caught.value)
+    assert len(server.requests) == 1  # the same prompt would fail again: no retry
+    assert "4096 tokens" in text  # the server's own words are kept
+    assert "context window" in text and "--max-model-len" in text and "--history-images" in text
+    assert "unknown field" not in text
+
+
+def test_another_400_still_points_at_the_profile_and_the_fields(
+    server: FakeOpenAIServer, screenshot_1080p: Image.Image
+) -> None:
+    server.script = [status(400, "Unrecognized request argument supplied: mm_processor_kwargs")]
+    with pytest.raises(BackendError, match="unknown field") as caught:
+        _run(_backend(server), _request(screenshot_1080p))
+    assert "context window" not in str(caught.value)
+
+
 def test_missing_usage_reports_zero_server_tokens_but_known_image_tokens(
     server: FakeOpenAIServer, screenshot_1080p: Image.Image
 ) -> None:
