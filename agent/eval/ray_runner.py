@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import logging
 import os
 import shutil
 import sys
@@ -32,6 +33,8 @@ from anyres_agent.agent.eval.models import ModelChoice, ModelProvider
 from anyres_agent.agent.eval.protocol import Protocol, RunnerInfo
 from anyres_agent.agent.eval.results import EpisodeResult
 from anyres_agent.agent.eval.sources import SuiteSource, open_suite
+
+log = logging.getLogger(__name__)
 
 ACTOR_CPUS = 1.0
 """Ray resources per actor: one Chromium renderer keeps about one core busy while it draws."""
@@ -125,8 +128,13 @@ LOCAL_NODE_IP = "127.0.0.2"
 address keeps its connections on loopback."""
 
 
+TOKEN_AUTH_SINCE = {"token": (2, 52), None: (2, 59)}
+"""The first Ray that holds a new local instance to a token: with RAY_AUTH_MODE=token from 2.52
+(ray-project/ray#57835), by default from 2.59 (ray-project/ray#64755)."""
+
+
 def connect(address: str | None, workers: int) -> Any:
-    """ray.init: attach to `address`, or start a local instance with room for the workers."""
+    """ray.init: attach to `address`, or start a new local instance with room for the workers."""
     try:
         import ray
     except ModuleNotFoundError:
@@ -135,10 +143,12 @@ def connect(address: str | None, workers: int) -> Any:
         if address:
             ray.init(address=address, log_to_driver=False)
         else:
+            _require_token_auth(ray.__version__)
             local: dict[str, Any] = (
                 {"_node_ip_address": LOCAL_NODE_IP} if sys.platform.startswith("linux") else {}
             )
             ray.init(
+                address="local",  # a new instance: never the last `ray start` cluster or $RAY_ADDRESS
                 num_cpus=max(workers, os.cpu_count() or 1),
                 include_dashboard=False,
                 log_to_driver=False,
@@ -149,6 +159,27 @@ def connect(address: str | None, workers: int) -> Any:
             f"cannot reach the Ray cluster at {address or 'a new local instance'}: {error}"
         ) from None
     return ray
+
+
+def _require_token_auth(version: str) -> None:
+    """A local instance's GCS and raylets listen on every interface whatever its node address (Ray
+    2.60), and whoever reaches them can run code on this machine. So it must start with token
+    authentication (Ray writes the token to ~/.ray/auth_token), unless RAY_AUTH_MODE opts out."""
+    mode = os.environ.get("RAY_AUTH_MODE")
+    if mode is not None and mode.lower() != "token":
+        log.warning(
+            "RAY_AUTH_MODE=%s: the local Ray instance accepts anyone who reaches its ports, which listen "
+            "on every interface",
+            mode,
+        )
+        return
+    release = tuple(int(part) for part in version.split(".")[:2] if part.isdigit())
+    if release < TOKEN_AUTH_SINCE[mode and "token"]:
+        raise RayRunnerError(
+            f"Ray {version} would start a local instance that anyone on your network can run code on "
+            "(no authentication, every interface): install ray>=2.59, or with ray>=2.52 set "
+            "RAY_AUTH_MODE=token before starting, or pass --ray-address to a cluster you secured"
+        )
 
 
 async def run_on_ray(
