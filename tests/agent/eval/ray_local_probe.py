@@ -24,6 +24,10 @@ def knock(address: str, metadata: tuple[tuple[str, str], ...]) -> str:
     return "ok"
 
 
+def worker_pid() -> int:
+    return os.getpid()
+
+
 def main() -> None:
     ray = connect(None, 2)
     try:
@@ -38,6 +42,7 @@ def main() -> None:
             "anonymous": {host: knock(f"{host}:{port}", ()) for host in ("127.0.0.1", gcs.rsplit(":", 1)[0])},
             "wrong_token": knock(gcs, (("authorization", "Bearer not-the-token"),)),
             "with_token": knock(gcs, bearer),
+            "task_ran_elsewhere": ray.get(ray.remote(worker_pid).remote(), timeout=60) != os.getpid(),
         }))  # fmt: skip
     finally:
         ray.shutdown()

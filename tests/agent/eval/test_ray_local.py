@@ -34,7 +34,7 @@ def test_the_local_instance_refuses_whoever_lacks_its_token(tmp_path: Path) -> N
     assert str(seen["gcs"]).startswith("127.0.0.2:") and seen["mode"] == "token"
     assert seen["anonymous"] == {"127.0.0.1": "UNAUTHENTICATED", "127.0.0.2": "UNAUTHENTICATED"}
     assert seen["wrong_token"] == "UNAUTHENTICATED"
-    assert seen["with_token"] == "ok"
+    assert seen["with_token"] == "ok" and seen["task_ran_elsewhere"] is True  # and it does its work
     assert (tmp_path / ".ray" / "auth_token").exists()
 
 
