@@ -86,13 +86,13 @@ def test_a_stuck_episode_is_cancelled_and_keeps_its_record(
     def answer(request: ChatRequest) -> str:
         calls[0] += 1
         if calls[0] == 1:
-            time.sleep(20)  # the model never answers this episode in time
+            time.sleep(60)  # the model never answers this episode in time (well past the limit)
         return _corner_click(request)
 
     with standin(answer) as server:
-        outcome = _study(arun, miniwob, server.url, tmp_path, (0, 1), workers=1, hard_limit_s=3)
+        outcome = _study(arun, miniwob, server.url, tmp_path, (0, 1), workers=1, hard_limit_s=10)
     stuck, after = outcome.results
-    assert stuck.harness == "timeout" and stuck.reason == "cancelled at the hard limit of 3 s"
+    assert stuck.harness == "timeout" and stuck.reason == "cancelled at the hard limit of 10 s"
     assert stuck.report == "episodes/click-test-2-s0/report.html" and (tmp_path / stuck.report).is_file()
     run = json.loads((tmp_path / "episodes/click-test-2-s0/run.json").read_text())
     assert run["status"] == "stopped" and run["finished_at"] is not None
