@@ -50,35 +50,49 @@ def ray_cluster() -> Iterator[str]:
     """`ray start --head --block` as a child process; SIGTERM to it stops everything it started.
     A loopback cluster of the test's own: no token authentication, on it or in this driver."""
     ray = Path(sys.executable).parent / "ray"
-    port = _free_port()
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("RAY_AUTH_MODE", "disabled")
-        yield from _cluster(ray, port)
+        yield from _cluster(ray)
 
 
-def _cluster(ray: Path, port: int) -> Iterator[str]:
-    process = subprocess.Popen(
-        [str(ray), "start", "--head", "--block", f"--port={port}", f"--node-ip-address={RAY_NODE_IP}",
-         "--num-cpus=4", "--include-dashboard=false", "--disable-usage-stats"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    seen: list[str] = []
-    started = threading.Event()
+def _cluster(ray: Path, attempts: int = 3) -> Iterator[str]:
+    """The free port is only probed, so another process may take it first: `ray start` then exits
+    before coming up, and a new port is tried (a few times, each failure kept for the message)."""
+    failures: list[str] = []
+    for _ in range(attempts):
+        port = _free_port()
+        process = subprocess.Popen(
+            [str(ray), "start", "--head", "--block", f"--port={port}", f"--node-ip-address={RAY_NODE_IP}",
+             "--num-cpus=4", "--include-dashboard=false", "--disable-usage-stats"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        seen: list[str] = []
+        started, settled = threading.Event(), threading.Event()
+        threading.Thread(target=_read, args=(process, seen, started, settled), daemon=True).start()
+        try:
+            if not settled.wait(120):
+                pytest.fail("ray start did not come up:\n" + "".join(seen[-20:]))
+            if started.is_set():
+                yield f"{RAY_NODE_IP}:{port}"
+                return
+            failures.append(f"port {port}:\n" + "".join(seen[-20:]))
+        finally:
+            process.terminate()
+            process.wait(60)
+    pytest.fail("ray start did not come up:\n" + "\n".join(failures))
 
-    def read() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            seen.append(line)
-            if "Ray runtime started" in line:
-                started.set()
 
-    threading.Thread(target=read, daemon=True).start()
-    try:
-        assert started.wait(120), "ray start did not come up:\n" + "".join(seen[-20:])
-        yield f"{RAY_NODE_IP}:{port}"
-    finally:
-        process.terminate()
-        process.wait(60)
+def _read(
+    process: subprocess.Popen[str], seen: list[str], started: threading.Event, settled: threading.Event
+) -> None:
+    """Keeps `ray start`'s output; settled once it is up, or once its output ends (it exited)."""
+    assert process.stdout is not None
+    for line in process.stdout:
+        seen.append(line)
+        if "Ray runtime started" in line:
+            started.set()
+            settled.set()
+    settled.set()
 
 
 def _random_clicks(seed: int, hang_first: float = 0.0) -> Any:
@@ -147,12 +161,12 @@ def test_a_stuck_episode_is_cancelled_and_its_actor_goes_on(
             run_study(
                 miniwob, Selection(suite="miniwob", tasks=("click-test-2",), seeds=(0, 1)),
                 Protocol(max_steps=3, max_seconds=100), provider, tmp_path,
-                Scale(runner="ray", ray_address=ray_cluster, workers=1, hard_limit_s=4),
+                Scale(runner="ray", ray_address=ray_cluster, workers=1, hard_limit_s=10),
                 suite_source="miniwob",
             )
         )  # fmt: skip
         arun(provider.aclose())
     stuck, after = outcome.results
-    assert stuck.harness == "timeout" and "cancelled at the hard limit of 4 s" in stuck.reason
+    assert stuck.harness == "timeout" and "cancelled at the hard limit of 10 s" in stuck.reason
     assert after.harness == "finished" and after.steps >= 1  # the same actor ran the next episode
     _check_rewards(arun, chromium, miniwob, tmp_path, [after])
