@@ -57,7 +57,8 @@ def test_eval_miniwob_against_a_served_model(
     assert sorted((r["task"], r["seed"]) for r in results) == [
         ("book-flight", 0), ("book-flight", 1), ("click-button", 0), ("click-button", 1)
     ]  # fmt: skip
-    assert all(r["success"] and r["raw_reward"] == 1 and 0 < r["reward"] <= 1 for r in results)
+    # the reward is discounted by the time taken (book-flight's can near 0 on a loaded machine)
+    assert all(r["success"] and r["raw_reward"] == 1 and 0 <= r["reward"] <= 1 for r in results)
     assert all(r["prompt_tokens"] > 0 and r["model_seconds"] > 0 for r in results)  # the server's usage
 
     study = json.loads((out / "study.json").read_text())
