@@ -31,16 +31,19 @@ FRAMED = """<!doctype html><body style="margin:0"><iframe style="position:absolu
  <button aria-label='first' style='position:absolute;left:0;top:0;width:10px;height:10px;border:0;padding:0'>
  </button><button aria-label='second' style='position:absolute;left:10px;top:0;width:60px;height:60px'>
  </button>"></iframe>"""
+SLOW_API_S = 1.0
+"""How long /data takes to answer: well beyond the click-to-settle round trip even on a loaded machine,
+so the settle always finds the request still pending; the settle's cap is set far above it."""
 
 
 @pytest.fixture(scope="module")
 def pages() -> Iterator[PageServer]:
-    """/spa, /fetch and /framed; /data answers after 0.3 s; /r redirects to 127.0.0.2 (another host)."""
+    """/spa, /fetch and /framed; /data answers after SLOW_API_S; /r redirects to 127.0.0.2 (another host)."""
     server: PageServer
 
     def answer(method: str, path: str) -> Reply | None:
         if path == "/data":
-            time.sleep(0.3)  # a slow API: the page shows "yes" only once it answered
+            time.sleep(SLOW_API_S)  # a slow API: the page shows "yes" only once it answered
             return "yes", "text/plain"
         if path == "/r":
             return Redirect(f"http://127.0.0.2:{server.port}/x")
@@ -54,7 +57,11 @@ def pages() -> Iterator[PageServer]:
 def test_a_route_change_that_fetches_is_settled_on_its_request_not_as_a_navigation(
     run: Run, browser: Any, pages: PageServer
 ) -> None:
-    env = run(BrowserEnvironment.from_browser(browser, pages.url("/spa"), viewport=(640, 480)))
+    env = run(
+        BrowserEnvironment.from_browser(
+            browser, pages.url("/spa"), viewport=(640, 480), network_idle_s=10 * SLOW_API_S
+        )
+    )
     try:
         for _ in range(3):
             run(env.execute(Click(x=50, y=20)))  # pushState, then fetch('/data')
@@ -77,6 +84,7 @@ def test_a_wrapped_page_waits_for_the_requests_a_click_starts(
         return wrap_page(page)
 
     env = run(on_its_loop())
+    env.network_idle_s = 10 * SLOW_API_S  # a cap that only a broken wait reaches
     try:
         for _ in range(2):
             run(env.execute(Click(x=50, y=20)))
