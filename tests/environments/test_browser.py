@@ -183,6 +183,7 @@ def test_a_navigation_that_never_finishes_is_reported_and_the_browser_stays_usab
         ) as caught:
             run(env.execute(Navigate(url=hang)))
         assert not caught.value.restart_required
+        env.timeout_s = 30.0  # the usual limit again: 1 s was for the hang, not for what follows
         run(env.execute(Navigate(url=site.url("/long.html"))))
         assert run(env.observe()).url == site.url("/long.html")
         run(env.execute(Back()))
