@@ -93,12 +93,12 @@ def test_prompts_carry_the_image_the_statement_and_the_schema() -> None:
 def test_a_one_megabyte_junk_answer_is_rejected_quickly_with_the_judges_error(junk: str) -> None:
     import time
 
-    start = time.perf_counter()
+    start = time.thread_time()  # this thread's CPU time: a loaded machine cannot inflate it
     with pytest.raises(JudgeAnswerError, match=r'expected \{"result": true\|false') as caught:
         parse_verdict(junk)
     with pytest.raises(JudgeAnswerError, match="expected a value matching"):
         parse_query(junk, int)
-    assert time.perf_counter() - start < 1.0
+    assert time.thread_time() - start < 1.0
     assert caught.value.raw == junk
     assert len(str(caught.value)) < 1_000  # the message quotes a bounded part of the answer
 
