@@ -174,7 +174,7 @@ async def measure(
             await env.execute(parsed)
         except EnvironmentError_ as error:
             row.problem = OFF_SCREEN if "off the" in str(error) else f"refused: {str(error).split(';')[0]}"
-        clicks = await surface.clicks()
+        clicks = await surface.clicks(expected=arrived + (0 if row.problem else 1))
         before, arrived = arrived, len(clicks)
         if row.problem:
             continue

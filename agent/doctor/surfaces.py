@@ -18,6 +18,11 @@ from anyres_agent.agent.doctor.targets import TargetSpec
 
 HERE = Path(__file__).resolve().parent
 
+REPORT_WAIT_S = 5.0
+"""How long the desktop window's report of an expected click is waited for (a loaded machine)."""
+QUIET_S = 0.5
+"""After the expected reports, how long a silence ends a read of the desktop window's clicks."""
+
 
 @dataclass(frozen=True)
 class TruePoint:
@@ -31,7 +36,7 @@ class Surface(Protocol):
 
     async def targets(self) -> list[TruePoint]: ...
 
-    async def clicks(self) -> list[TruePoint]: ...
+    async def clicks(self, expected: int = 0) -> list[TruePoint]: ...
 
     async def true_dpr(self) -> float | None: ...
 
@@ -73,7 +78,9 @@ class BrowserSurface:
         found = await self.env.page.evaluate("() => window.doctorTargets")
         return [TruePoint(t["x"], t["y"]) for t in found]
 
-    async def clicks(self) -> list[TruePoint]:
+    async def clicks(self, expected: int = 0) -> list[TruePoint]:
+        """Clicks recorded so far (`expected` is not waited for: the page records a click as it is
+        dispatched, before the click action returns)."""
         found = await self.env.page.evaluate("() => window.doctorClicks")
         return [TruePoint(c["x"], c["y"]) for c in found]
 
@@ -96,6 +103,7 @@ class DesktopSurface:
         self._process = process
         self._targets = targets
         self._clicks: list[TruePoint] = []
+        self._missed = False  # an expected report never came: later reads wait only QUIET_S
 
     @classmethod
     async def open(cls, specs: list[TargetSpec], *, display: str | None, monitor: int = 1) -> DesktopSurface:
@@ -126,13 +134,19 @@ class DesktopSurface:
     async def targets(self) -> list[TruePoint]:
         return list(self._targets)
 
-    async def clicks(self) -> list[TruePoint]:
-        """Clicks reported so far (waits briefly for the window to report the last one)."""
+    async def clicks(self, expected: int = 0) -> list[TruePoint]:
+        """Clicks reported so far: until `expected` have been (REPORT_WAIT_S at most, and only until one
+        never comes, so a window that gets no clicks costs it once), then until QUIET_S of silence."""
         assert self._process.stdout is not None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + (0.0 if self._missed else REPORT_WAIT_S)
         while True:
+            waiting = len(self._clicks) < expected
+            timeout = max(deadline - loop.time(), QUIET_S) if waiting else QUIET_S
             try:
-                line = await asyncio.wait_for(self._process.stdout.readline(), timeout=0.5)
+                line = await asyncio.wait_for(self._process.stdout.readline(), timeout=timeout)
             except TimeoutError:
+                self._missed = self._missed or waiting
                 break
             if not line:
                 break
