@@ -155,7 +155,12 @@ root.geometry("400x300+0+0")
 notes = tk.Toplevel(root)
 notes.title("Notes")
 notes.geometry("300x200+500+0")
-open(sys.argv[1], "w").write("{}")
+def ready():  # both windows on the screen: a state XScreen.wait_for sees as ready
+    if not (root.winfo_viewable() and notes.winfo_viewable()):
+        root.after(20, ready)
+        return
+    open(sys.argv[1], "w").write('{"shown": true}')
+root.after(0, ready)
 root.mainloop()
 """
 
