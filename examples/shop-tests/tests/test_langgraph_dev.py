@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -30,14 +31,18 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path, timeout: float = 180) -> None:
+def _wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path, timeout: float = 180) -> str:
+    """The server's URL once it answers. The port was only probed free, so another process may hold it
+    by now: `langgraph dev` then serves on another port, which its log names."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise AssertionError(f"langgraph dev exited with {server.returncode}:\n{log.read_text()[-3000:]}")
+        moved = re.search(r"already in use, using port (\d+) instead", log.read_text(errors="replace"))
+        url = f"http://127.0.0.1:{moved.group(1)}" if moved else url
         try:
             if httpx.get(f"{url}/ok", timeout=2).status_code == 200:
-                return
+                return url
         except httpx.HTTPError:
             pass
         time.sleep(0.5)
@@ -87,7 +92,7 @@ def test_langgraph_dev_serves_the_shop_agent(shop: Shop, tmp_path: Path) -> None
             command, cwd=PROJECT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
         )
     try:
-        _wait_until_up(url, server, log)
+        url = _wait_until_up(url, server, log)
         questions, values = _drive(url)
     finally:
         os.killpg(server.pid, signal.SIGTERM)  # the server and every browser it started
