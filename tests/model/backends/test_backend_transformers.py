@@ -128,14 +128,14 @@ def test_unreachable_hub_fails_at_once_with_the_same_paragraph(
     hub_offline: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """No HF_HUB_OFFLINE, but no route to the hub either (a fresh machine behind a firewall)."""
-    with socket.socket() as probe:  # a loopback port that nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    monkeypatch.delenv("HF_HUB_OFFLINE")
-    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{port}")
-    started = time.perf_counter()
-    with pytest.raises(ModelUnavailableError) as caught:
-        open_backend("qwen2-vl-2b")
+    with socket.socket() as held:  # a loopback port that nothing listens on, held so no one else can
+        held.bind(("127.0.0.1", 0))
+        port = held.getsockname()[1]
+        monkeypatch.delenv("HF_HUB_OFFLINE")
+        monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{port}")
+        started = time.perf_counter()
+        with pytest.raises(ModelUnavailableError) as caught:
+            open_backend("qwen2-vl-2b")
     message = str(caught.value)
     assert f"the model hub at http://127.0.0.1:{port} cannot be reached" in message
     assert "--model /path/to/Qwen2-VL-2B-Instruct" in message and "--endpoint" in message
