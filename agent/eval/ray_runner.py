@@ -128,9 +128,10 @@ LOCAL_NODE_IP = "127.0.0.2"
 address keeps its connections on loopback."""
 
 
-TOKEN_AUTH_SINCE = {"token": (2, 52), None: (2, 59)}
-"""The first Ray that holds a new local instance to a token: with RAY_AUTH_MODE=token from 2.52
-(ray-project/ray#57835), by default from 2.59 (ray-project/ray#64755)."""
+TOKEN_MODE_SINCE = (2, 52)
+"""The first Ray whose new local instance takes a token when RAY_AUTH_MODE=token (ray-project/ray#57835)."""
+TOKEN_BY_DEFAULT_SINCE = (2, 59)
+"""The first Ray whose new local instance takes a token by default (ray-project/ray#64755)."""
 
 
 def connect(address: str | None, workers: int) -> Any:
@@ -174,7 +175,7 @@ def _require_token_auth(version: str) -> None:
         )
         return
     release = tuple(int(part) for part in version.split(".")[:2] if part.isdigit())
-    if release < TOKEN_AUTH_SINCE[mode and "token"]:
+    if release < (TOKEN_MODE_SINCE if mode else TOKEN_BY_DEFAULT_SINCE):
         raise RayRunnerError(
             f"Ray {version} would start a local instance that anyone on your network can run code on "
             "(no authentication, every interface): install ray>=2.59, or with ray>=2.52 set "
