@@ -273,7 +273,8 @@ def write_report(
 ) -> Path:
     """Write a trajectory folder's report (record_dir/report.html by default); `trajectory` is the
     folder already read, when the caller has it."""
-    trajectory = trajectory or read_trajectory(record_dir)
+    if trajectory is None:
+        trajectory = read_trajectory(record_dir)
     path = Path(output) if output is not None else Path(record_dir) / "report.html"
     atomic_write(path, render_report(trajectory).encode("utf-8"))
     return path
